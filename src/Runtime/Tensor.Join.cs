@@ -60,9 +60,9 @@ public sealed partial class Tensor
             start += t.shape[d];
         }
 
-        if (GradMode.ShouldRecord(AsSpan(tensors)))
+        var inputs = AsSpan(tensors);
+        if (GradMode.ShouldRecord(inputs))
         {
-            var inputs = AsSpan(tensors);
             var node = new Node("cat", inputs);
             var sizes = new int[tensors.Count];
             var skipped = new bool[tensors.Count];

@@ -252,4 +252,76 @@ public class JoinTests
         Assert.All(cols, c => Assert.Same(x.Storage, c.Storage));
         Assert.Empty(Tensor.Zeros(0, 2).Unbind());
     }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void RepeatMatchesReference(DType dtype)
+    {
+        // a non-contiguous [3, 7] input tiled [2, 3, 1]: out[a, b, c] = x[b % 3, c % 7]
+        var x = Random(dtype, 9, 7, 3).T;
+        var v = Values(x);
+        var r = x.Repeat(2, 3, 1);
+        Assert.Equal(new[] { 2, 9, 7 }, r.ShapeArray());
+        var expected = new List<double>();
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 9; b++)
+                for (int c = 0; c < 7; c++)
+                    expected.Add(v[(b % 3) * 7 + c % 7]);
+        Assert.Equal(expected, Values(r));
+        // repeating by ones still copies
+        var same = x.Repeat(1, 1);
+        Assert.NotSame(x.Storage, same.Storage);
+        Assert.Equal(v, Values(same));
+        Assert.Equal(new[] { 3, 0 }, x.Repeat(1, 0).ShapeArray());
+        Assert.Equal(new float[] { 5, 5, 5 }, Tensor.Scalar(5).Repeat(3).ToArray<float>());
+    }
+
+    [Fact]
+    public void RepeatGradientsAndErrors()
+    {
+        GradCheck.Check(t => t[0].Repeat(2, 1, 3), GradCheck.Leaf(2, 3));
+        GradCheck.Check(t => t[0].T.Repeat(3, 2), GradCheck.Leaf(2, 3));
+        Assert.Equal("repeat: the number of repeats [2] can not be smaller than the tensor's rank 2 (shape [2, 3])",
+            Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).Repeat(2)).Message);
+        Assert.Equal("repeat: repeats must be non-negative, got [1, -1]",
+            Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).Repeat(1, -1)).Message);
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Int64)]
+    public void FlipMatchesReference(DType dtype)
+    {
+        var x = Strided(dtype, 10, 5, 7, 3);
+        var v = Values(x);
+        foreach (var dims in new[] { new[] { 0 }, new[] { 1, 2 }, new[] { -1, 0, 1 }, Array.Empty<int>() })
+        {
+            var f = x.Flip(dims);
+            Assert.Equal(new[] { 5, 7, 3 }, f.ShapeArray());
+            Assert.NotSame(x.Storage, f.Storage);
+            var flipped = dims.Select(d => d < 0 ? d + 3 : d).ToArray();
+            var expected = new List<double>();
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 7; j++)
+                    for (int k = 0; k < 3; k++)
+                    {
+                        int si = flipped.Contains(0) ? 4 - i : i, sj = flipped.Contains(1) ? 6 - j : j, sk = flipped.Contains(2) ? 2 - k : k;
+                        expected.Add(v[(si * 7 + sj) * 3 + sk]);
+                    }
+            Assert.Equal(expected, Values(f));
+        }
+        Assert.Equal(new[] { 0, 2 }, Tensor.Zeros(0, 2).Flip(0, 1).ShapeArray());
+    }
+
+    [Fact]
+    public void FlipGradientsAndErrors()
+    {
+        GradCheck.Check(t => t[0].Flip(1), GradCheck.Leaf(3, 4));
+        GradCheck.Check(t => t[0].Permute(2, 0, 1).Flip(0, 2) * t[0].Permute(2, 0, 1), GradCheck.Leaf(2, 3, 4));
+        Assert.Equal("flip: dimension 1 appears multiple times in the list of dims [1, -1]",
+            Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).Flip(1, -1)).Message);
+        Assert.StartsWith("flip: dimension 2 is out of range",
+            Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros(2, 3).Flip(2)).Message);
+    }
 }
