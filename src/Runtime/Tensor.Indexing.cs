@@ -16,9 +16,10 @@ public sealed partial class Tensor
         {
             var node = new Node("index_select", this);
             var inputShape = shape;
+            // backward runs under no-grad, so the in-place add writes straight into the fresh zeros;
             // the index is saved, so modifying it in place before backward is caught
             var savedIndex = node.Save(index);
-            node.SetBackward(g => [Zeros(inputShape, g.DType).IndexAdd(d, savedIndex.Get(), g)]);
+            node.SetBackward(g => [Zeros(inputShape, g.DType).IndexAdd_(d, savedIndex.Get(), g)]);
             result.WithGradFn(node);
         }
         return result;
@@ -65,7 +66,7 @@ public sealed partial class Tensor
             var node = new Node("gather", this);
             var inputShape = shape;
             var savedIndex = node.Save(index);
-            node.SetBackward(g => [Zeros(inputShape, g.DType).ScatterAdd(d, savedIndex.Get(), g)]);
+            node.SetBackward(g => [Zeros(inputShape, g.DType).ScatterAdd_(d, savedIndex.Get(), g)]);
             result.WithGradFn(node);
         }
         return result;
