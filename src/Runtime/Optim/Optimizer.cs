@@ -47,7 +47,7 @@ public abstract class Optimizer
 
     // ---- parameter groups ----
 
-    /// <summary>Checks the parameters of a new group: contiguous float leaves that require grad, none seen before.</summary>
+    /// <summary>Checks the parameters of a new group: contiguous float leaves, none seen before (frozen ones are accepted: they never get a gradient, so Step skips them, as in PyTorch).</summary>
     private protected Tensor[] CheckParameters(IEnumerable<Tensor> parameters)
     {
         var list = parameters.ToArray();
@@ -60,8 +60,6 @@ public abstract class Optimizer
                 throw new ArgumentException($"{Name}: can't optimize a non-leaf tensor: {what} was made by {p.GradFn!.Name}; optimize the leaf it was computed from");
             if (!p.DType.IsFloatingPoint())
                 throw new ArgumentException($"{Name}: can only optimize float32 or float64 tensors, {what} is {p.DType.Name()}");
-            if (!p.RequiresGrad)
-                throw new ArgumentException($"{Name}: {what} does not require grad; pass only trainable parameters (those with RequiresGrad)");
             if (!p.IsContiguous)
                 throw new ArgumentException($"{Name}: {what} is not contiguous (strides {Shapes.Format(p.Strides)}); parameters are updated in place over their storage and must be contiguous");
             if (!seen.Add(p) || registered.Contains(p))
