@@ -176,6 +176,16 @@ public class IdxReaderTests
     }
 
     [Fact]
+    public void ACutGzipStreamIsReportedAsTruncatedData()
+    {
+        using var dir = new TempFolder();
+        var zipped = IdxBytes.Gzip(IdxBytes.Make(0x08, [4000], IdxBytes.Pixels(4000)));
+        string path = dir.Write("cut.gz", zipped[..(zipped.Length / 2)]);
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.Read(path));
+        Assert.StartsWith($"idx: '{path}': truncated: shape [4000] of unsigned byte needs 4000 data bytes from offset 8 of the decompressed data, but only ", e.Message);
+    }
+
+    [Fact]
     public void ConversionsCheckShapeAndType()
     {
         var labels = new IdxFile(IdxDataType.UnsignedByte, [4], [1, 2, 3, 4], "labels.idx");
