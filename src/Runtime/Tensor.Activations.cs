@@ -18,7 +18,7 @@ public sealed partial class Tensor
     public Tensor Relu_()
     {
         if (DType == DType.Bool) throw Elementwise.Unsupported("relu_", DType);
-        return InPlace("relu_", null, Relu, () => ClampInPlace(this, 0, null));
+        return InPlace("relu_", null, self => self.Relu(), () => ClampInPlace(this, 0, null));
     }
 
     /// <summary>

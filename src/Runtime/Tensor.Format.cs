@@ -34,7 +34,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>PyTorch's name for a node's class: "leaky_relu" becomes "LeakyReluBackward0".</summary>
-    static string BackwardName(string op)
+    internal static string BackwardName(string op)
     {
         var sb = new StringBuilder();
         foreach (var part in op.Split('_', StringSplitOptions.RemoveEmptyEntries))

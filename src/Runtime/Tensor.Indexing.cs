@@ -48,7 +48,7 @@ public sealed partial class Tensor
     public Tensor IndexAdd_(int dim, Tensor index, Tensor source, double alpha = 1)
     {
         int d = CheckIndexAdd("index_add_", dim, index, source, alpha);
-        return InPlace("index_add_", source, () => IndexAdd(d, index, source, alpha),
+        return InPlace("index_add_", source, self => self.IndexAdd(d, index, source, alpha),
             () => IndexKernels.IndexAdd(this, d, index, Scaled(source, alpha), "index_add_"));
     }
 
@@ -96,7 +96,7 @@ public sealed partial class Tensor
     public Tensor ScatterAdd_(int dim, Tensor index, Tensor src)
     {
         int d = CheckGatherScatter("scatter_add_", dim, index, src);
-        return InPlace("scatter_add_", src, () => ScatterAdd(d, index, src),
+        return InPlace("scatter_add_", src, self => self.ScatterAdd(d, index, src),
             () => IndexKernels.ScatterAdd(this, d, index, src, "scatter_add_"));
     }
 

@@ -139,8 +139,7 @@ public sealed partial class Tensor
         var dtype = ClampDType(min, max, "clamp_");
         if (dtype != DType)
             throw new InvalidOperationException($"clamp_: result type {dtype.Name()} can't be cast to the desired output type {DType.Name()} (shape {Shapes.Format(shape)})");
-        // clamp's backward needs its input, which the in-place write overwrites: differentiate through a copy
-        return InPlace("clamp_", null, () => Clone().Clamp(min, max), () => ClampInPlace(this, min, max));
+        return InPlace("clamp_", null, self => self.Clamp(min, max), () => ClampInPlace(this, min, max));
     }
 
     /// <summary>The elementwise larger of two tensors (NaN if either is NaN); tied elements share the gradient.</summary>

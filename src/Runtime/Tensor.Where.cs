@@ -84,7 +84,7 @@ public sealed partial class Tensor
         var resultShape = Shapes.Broadcast(shape, mask.shape, "masked_fill_");
         if (!Shapes.Equal(resultShape, shape))
             throw new ArgumentException($"masked_fill_: a mask of shape {Shapes.Format(mask.shape)} cannot be broadcast to the tensor's shape {Shapes.Format(shape)} in place");
-        return InPlace("masked_fill_", null, () => MaskedFill(mask, value), () => Pointwise.MaskedFillInPlace(this, mask, value, "masked_fill_"));
+        return InPlace("masked_fill_", null, self => self.MaskedFill(mask, value), () => Pointwise.MaskedFillInPlace(this, mask, value, "masked_fill_"));
     }
 
     void CheckMask(Tensor mask, string op)

@@ -212,3 +212,18 @@ public class EmptyTensorTests
         Assert.Equal(new float[] { 0, 0 }, t.Sum(2).Sum(1).ToArray<float>());
     }
 }
+
+public class InPlaceAutogradTests
+{
+    [Fact]
+    public void MulInPlaceWithAGradientToBothSides()
+    {
+        // the node of mul_ needs the values from before the write: it must not see the overwritten ones
+        GradCheck.Check(t =>
+        {
+            var h = t[0] * 1.0;
+            h.Mul_(t[1]);
+            return h * t[0];
+        }, GradCheck.Leaf(4), GradCheck.PositiveLeaf(0.5, 2, 4));
+    }
+}
