@@ -20,6 +20,11 @@ internal static class SoftmaxKernels
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner, bool log) where T : unmanaged
     {
         if (size == 0 || inner == 0) return;
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++) Row(x.Slice(o * size, size), y.Slice(o * size, size), log);
+            return;
+        }
         var max = new double[inner];
         var sum = new double[inner];
         for (int o = 0; o < outer; o++)
@@ -52,6 +57,28 @@ internal static class SoftmaxKernels
                         y[r + k] = Cast.FromDouble<T>(Cast.ToDouble(y[r + k]) * sum[k]);
             }
         }
+    }
+
+    /// <summary>The common case of a softmax over contiguous elements (the last dim).</summary>
+    static void Row<T>(ReadOnlySpan<T> x, Span<T> y, bool log) where T : unmanaged
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        for (int j = 0; j < x.Length; j++) max = Math.Max(max, Cast.ToDouble(x[j]));
+        if (log)
+        {
+            for (int j = 0; j < x.Length; j++) sum += Math.Exp(Cast.ToDouble(x[j]) - max);
+            double shift = max + Math.Log(sum);
+            for (int j = 0; j < x.Length; j++) y[j] = Cast.FromDouble<T>(Cast.ToDouble(x[j]) - shift);
+            return;
+        }
+        for (int j = 0; j < x.Length; j++)
+        {
+            double e = Math.Exp(Cast.ToDouble(x[j]) - max);
+            sum += e;
+            y[j] = Cast.FromDouble<T>(e);
+        }
+        double scale = 1 / sum;
+        for (int j = 0; j < y.Length; j++) y[j] = Cast.FromDouble<T>(Cast.ToDouble(y[j]) * scale);
     }
 
     /// <summary>
