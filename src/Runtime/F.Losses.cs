@@ -37,7 +37,7 @@ public static partial class F
         {
             N = n, C = c, S = s,
             Targets = targets,
-            Weight = weight?.RawTo(DType.Float64).ToArray<double>(),
+            Weight = weight?.RawTo(DType.Float64).RawContiguous().ContiguousSpan<double>().ToArray(),
             IgnoreIndex = ignoreIndex,
             Smoothing = labelSmoothing,
             FuseLogSoftmax = fuseLogSoftmax,
@@ -51,6 +51,10 @@ public static partial class F
         {
             var node = new Node(op, inputs);
             var savedX = node.Save(x);
+            var inputShape = input.ShapeArray();
+            var dtype = input.DType;
+            var weightDType = weight?.DType ?? dtype;
+            bool hasWeight = weight is not null;
             double value = mode == LossReduction.None ? 0 : result.Item<double>();
             node.SetBackward(g =>
             {
@@ -58,14 +62,14 @@ public static partial class F
                 var scales = LossReductions.Scales(g, n * s, mode, loss.TotalWeight);
                 // "mean" divides by the total weight, which also depends on the weights
                 double correction = mode == LossReduction.Mean ? (scales.Length > 0 ? scales[0] : 0) * value : 0;
-                var gradInput = node.NeedsGrad(0) ? new Tensor(input.ShapeArray(), input.DType) : null;
-                var gradWeight = inputs.Length > 1 && node.NeedsGrad(1) ? new double[c] : null;
-                if (input.DType == DType.Float32)
+                var gradInput = node.NeedsGrad(0) ? new Tensor(inputShape, dtype) : null;
+                var gradWeight = hasWeight && node.NeedsGrad(1) ? new double[c] : null;
+                if (dtype == DType.Float32)
                     loss.Backward<float>(xv.ContiguousSpan<float>(), scales, OptionalSpans.Write<float>(gradInput), gradWeight, correction);
                 else
                     loss.Backward<double>(xv.ContiguousSpan<double>(), scales, OptionalSpans.Write<double>(gradInput), gradWeight, correction);
-                return gradWeight is null ? (inputs.Length > 1 ? [gradInput, null] : [gradInput])
-                    : [gradInput, Tensor.FromArray(gradWeight).RawTo(weight!.DType)];
+                return gradWeight is null ? (hasWeight ? [gradInput, null] : [gradInput])
+                    : [gradInput, Tensor.FromArray(gradWeight).RawTo(weightDType)];
             });
             result.WithGradFn(node);
         }
@@ -182,15 +186,17 @@ public static partial class F
         int weightSlot = -1, posWeightSlot = -1;
         if (weight is not null) { weightSlot = inputs.Count; inputs.Add(weight); }
         if (posWeight is not null) { posWeightSlot = inputs.Count; inputs.Add(posWeight); }
-        if (GradMode.ShouldRecord(inputs.ToArray()))
+        Tensor[] recorded = [.. inputs];
+        if (GradMode.ShouldRecord(recorded))
         {
-            var node = new Node(op, [.. inputs]);
+            var node = new Node(op, recorded);
+            int inputCount = recorded.Length;
             var savedX = node.Save(x);
             node.SetBackward(g =>
             {
                 var scales = LossReductions.Scales(g, losses.Length, mode, losses.Length);
                 Tensor? Grad(int slot) => slot >= 0 && node.NeedsGrad(slot) ? new Tensor(shape, dtype) : null;
-                var grads = new Tensor?[inputs.Count];
+                var grads = new Tensor?[inputCount];
                 grads[0] = Grad(0);
                 grads[1] = Grad(1);
                 if (weightSlot >= 0) grads[weightSlot] = Grad(weightSlot);

@@ -35,22 +35,25 @@ public static partial class F
             var node = new Node(op, inputs);
             var savedX = node.Save(x);
             var savedW = w is null ? null : node.Save(w);
-            int weightSlot = weight is null ? -1 : 1, biasSlot = bias is null ? -1 : inputs.Length - 1;
+            var inputShape = input.ShapeArray();
+            var affineShape = (int[])normalizedShape.Clone();
+            var dtype = input.DType;
+            int inputCount = inputs.Length, weightSlot = weight is null ? -1 : 1, biasSlot = bias is null ? -1 : inputCount - 1;
             node.SetBackward(g =>
             {
                 var grad = g.RawContiguous();
                 var xv = savedX.Get();
                 var wv = savedW?.Get();
-                var dx = node.NeedsGrad(0) ? new Tensor(input.ShapeArray(), input.DType) : null;
-                var dw = weightSlot >= 0 && node.NeedsGrad(weightSlot) ? new Tensor((int[])normalizedShape.Clone(), input.DType) : null;
-                var db = biasSlot >= 0 && node.NeedsGrad(biasSlot) ? new Tensor((int[])normalizedShape.Clone(), input.DType) : null;
-                if (input.DType == DType.Float32)
+                var dx = node.NeedsGrad(0) ? new Tensor(inputShape, dtype) : null;
+                var dw = weightSlot >= 0 && node.NeedsGrad(weightSlot) ? new Tensor(affineShape, dtype) : null;
+                var db = biasSlot >= 0 && node.NeedsGrad(biasSlot) ? new Tensor(affineShape, dtype) : null;
+                if (dtype == DType.Float32)
                     LayerNormKernels.Backward<float>(xv.ContiguousSpan<float>(), OptionalSpans.Read<float>(wv), grad.ContiguousSpan<float>(), d, mean, rstd,
                         OptionalSpans.Write<float>(dx), OptionalSpans.Write<float>(dw), OptionalSpans.Write<float>(db));
                 else
                     LayerNormKernels.Backward<double>(xv.ContiguousSpan<double>(), OptionalSpans.Read<double>(wv), grad.ContiguousSpan<double>(), d, mean, rstd,
                         OptionalSpans.Write<double>(dx), OptionalSpans.Write<double>(dw), OptionalSpans.Write<double>(db));
-                var grads = new Tensor?[inputs.Length];
+                var grads = new Tensor?[inputCount];
                 grads[0] = dx;
                 if (weightSlot >= 0) grads[weightSlot] = dw;
                 if (biasSlot >= 0) grads[biasSlot] = db;
