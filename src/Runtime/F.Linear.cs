@@ -55,8 +55,8 @@ public static partial class F
         if (bias is not null && (bias.Rank != 1 || bias.Size(0) != weight.Size(0)))
             throw new ArgumentException($"linear: bias {Shapes.Format(bias.Shape)} does not match weight {Shapes.Format(weight.Shape)}: expected [{weight.Size(0)}]");
         if (input.DType != weight.DType || (bias is not null && bias.DType != input.DType))
-            throw new ArgumentException($"linear: input ({input.DType.Name()}), weight ({weight.DType.Name()})" +
-                (bias is null ? "" : $" and bias ({bias.DType.Name()})") + " must have the same dtype");
+            throw new ArgumentException($"linear: input ({input.DType.Name()})" +
+                (bias is null ? $" and weight ({weight.DType.Name()})" : $", weight ({weight.DType.Name()}) and bias ({bias.DType.Name()})") + " must have the same dtype");
         if (input.DType == DType.Bool) throw Elementwise.Unsupported("linear", input.DType);
     }
 
