@@ -55,9 +55,9 @@ public static partial class F
         if (!input.DType.IsFloatingPoint() || input.DType != weight.DType || (bias is not null && bias.DType != input.DType))
             throw new ArgumentException($"conv2d: input ({input.DType.Name()})" +
                 (bias is null ? $" and weight ({weight.DType.Name()})" : $", weight ({weight.DType.Name()}) and bias ({bias.DType.Name()})") + " must have the same floating point dtype");
-        if (stride.H <= 0 || stride.W <= 0) throw new ArgumentException($"conv2d: stride must be positive, got {Pair(stride)}");
-        if (padding.H < 0 || padding.W < 0) throw new ArgumentException($"conv2d: padding must be non-negative, got {Pair(padding)}");
-        if (dilation.H <= 0 || dilation.W <= 0) throw new ArgumentException($"conv2d: dilation must be positive, got {Pair(dilation)}");
+        if (stride.H <= 0 || stride.W <= 0) throw new ArgumentException($"conv2d: stride must be positive, got {HwText(stride)}");
+        if (padding.H < 0 || padding.W < 0) throw new ArgumentException($"conv2d: padding must be non-negative, got {HwText(padding)}");
+        if (dilation.H <= 0 || dilation.W <= 0) throw new ArgumentException($"conv2d: dilation must be positive, got {HwText(dilation)}");
         if (groups <= 0) throw new ArgumentException($"conv2d: groups must be positive, got {groups}");
 
         int inChannels = input.Size(1), outChannels = weight.Size(0), kH = weight.Size(2), kW = weight.Size(3);
@@ -75,7 +75,7 @@ public static partial class F
         int outW = ConvOutputSize(input.Size(3), kW, stride.W, padding.W, dilation.W);
         if (outH < 1 || outW < 1)
             throw new ArgumentException($"conv2d: input {Shapes.Format(input.Shape)} is too small for weight {Shapes.Format(weight.Shape)}: calculated output size {Shapes.Format([outH, outW])} " +
-                $"(stride {Pair(stride)}, padding {Pair(padding)}, dilation {Pair(dilation)}); the output size must be at least 1");
+                $"(stride {HwText(stride)}, padding {HwText(padding)}, dilation {HwText(dilation)}); the output size must be at least 1");
         return new Conv2dGeometry(inChannels, input.Size(2), input.Size(3), kH, kW, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, outH, outW);
     }
 
@@ -85,7 +85,7 @@ public static partial class F
         return span < 0 ? 0 : span / stride + 1;
     }
 
-    static string Pair((int H, int W) p) => $"({p.H}, {p.W})";
+    static string HwText((int H, int W) p) => $"({p.H}, {p.W})";
 
     /// <summary>Per image: im2col, then for each group out[g] = weight[g] [O/g, C/g*kH*kW] @ col[g], onto rows that hold the bias.</summary>
     static void Conv2dForward<T>(Tensor input, Tensor weight, Tensor? bias, Tensor result, Conv2dGeometry g, int groups) where T : unmanaged, INumber<T>

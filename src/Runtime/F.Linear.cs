@@ -71,7 +71,7 @@ public static partial class F
             for (int r = 0; r < rows; r++) b.CopyTo(output.AsSpan(r * outFeatures, outFeatures));
         }
         // the input's leading dims are one run of rows unless its strides interleave them: copy only then
-        var x = Tensor.TryMergeDims(input.Shape[..^1], input.Strides[..^1], out int rowStride) ? input : input.RawContiguous();
+        var x = Tensor.TryMergeRowDims(input.Shape[..^1], input.Strides[..^1], out int rowStride) ? input : input.RawContiguous();
         if (!ReferenceEquals(x, input)) rowStride = inFeatures;
         var matX = new MatrixRef<T>(x.Data<T>(), x.StorageOffset, rowStride, x.Stride(-1));
         // weight^T read in place: element (k, j) of W^T is W[j, k]

@@ -105,7 +105,7 @@ public static partial class F
         const string op = "adaptive_avg_pool2d";
         CheckPoolInput(op, input);
         if (outputSize.H <= 0 || outputSize.W <= 0)
-            throw new ArgumentException($"{op}: output size must be positive, got {Pair(outputSize)}");
+            throw new ArgumentException($"{op}: output size must be positive, got {HwText(outputSize)}");
         var g = new Pool2dGeometry(input.Size(-2), input.Size(-1), 0, 0, 0, 0, 0, 0, 1, 1, outputSize.H, outputSize.W);
         var x = input.RawContiguous();
         int planes = PoolPlanes(input, g);
@@ -145,22 +145,22 @@ public static partial class F
         (int H, int W) dilation, bool ceilMode, bool padLimitUsesDilation)
     {
         CheckPoolInput(op, input);
-        if (kernel.H <= 0 || kernel.W <= 0) throw new ArgumentException($"{op}: kernel size must be positive, got {Pair(kernel)}");
-        if (stride.H <= 0 || stride.W <= 0) throw new ArgumentException($"{op}: stride must be positive, got {Pair(stride)}");
-        if (padding.H < 0 || padding.W < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {Pair(padding)}");
-        if (dilation.H <= 0 || dilation.W <= 0) throw new ArgumentException($"{op}: dilation must be positive, got {Pair(dilation)}");
+        if (kernel.H <= 0 || kernel.W <= 0) throw new ArgumentException($"{op}: kernel size must be positive, got {HwText(kernel)}");
+        if (stride.H <= 0 || stride.W <= 0) throw new ArgumentException($"{op}: stride must be positive, got {HwText(stride)}");
+        if (padding.H < 0 || padding.W < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {HwText(padding)}");
+        if (dilation.H <= 0 || dilation.W <= 0) throw new ArgumentException($"{op}: dilation must be positive, got {HwText(dilation)}");
         // padding beyond half the (effective) kernel would make windows that see only padding
         (int H, int W) span = padLimitUsesDilation ? ((kernel.H - 1) * dilation.H + 1, (kernel.W - 1) * dilation.W + 1) : kernel;
         if (padding.H > span.H / 2 || padding.W > span.W / 2)
             throw new ArgumentException(padLimitUsesDilation
-                ? $"{op}: padding should be at most half of the effective kernel size, but got padding {Pair(padding)}, kernel size {Pair(kernel)} and dilation {Pair(dilation)}"
-                : $"{op}: padding should be at most half of the kernel size, but got padding {Pair(padding)} and kernel size {Pair(kernel)}");
+                ? $"{op}: padding should be at most half of the effective kernel size, but got padding {HwText(padding)}, kernel size {HwText(kernel)} and dilation {HwText(dilation)}"
+                : $"{op}: padding should be at most half of the kernel size, but got padding {HwText(padding)} and kernel size {HwText(kernel)}");
         int height = input.Size(-2), width = input.Size(-1);
         int outH = PoolOutputSize(height, kernel.H, stride.H, padding.H, dilation.H, ceilMode);
         int outW = PoolOutputSize(width, kernel.W, stride.W, padding.W, dilation.W, ceilMode);
         if (outH < 1 || outW < 1)
             throw new ArgumentException($"{op}: input {Shapes.Format(input.Shape)} is too small: calculated output size {Shapes.Format([outH, outW])} " +
-                $"(kernel size {Pair(kernel)}, stride {Pair(stride)}, padding {Pair(padding)}, dilation {Pair(dilation)}); the output size must be at least 1");
+                $"(kernel size {HwText(kernel)}, stride {HwText(stride)}, padding {HwText(padding)}, dilation {HwText(dilation)}); the output size must be at least 1");
         return new Pool2dGeometry(height, width, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, outH, outW);
     }
 

@@ -101,19 +101,19 @@ public sealed partial class Tensor
         var c = result.Data<T>();
 
         // b shared by every batch and a's batch rows evenly spaced: one tall product
-        if (Shapes.Numel(b.shape.AsSpan(..^2)) == 1 && TryMergeDims(a.shape.AsSpan(..^1), a.strides.AsSpan(..^1), out int rowStride))
+        if (Shapes.Numel(b.shape.AsSpan(..^2)) == 1 && TryMergeRowDims(a.shape.AsSpan(..^1), a.strides.AsSpan(..^1), out int rowStride))
         {
             Gemm.Run(batchCount * m, n, k, T.One, matA with { RowStride = rowStride }, matB, T.Zero, c, 0, n);
             return;
         }
-        var offsetsA = BatchOffsets(a, batch);
-        var offsetsB = BatchOffsets(b, batch);
+        var offsetsA = MatMulBatchOffsets(a, batch);
+        var offsetsB = MatMulBatchOffsets(b, batch);
         Parallelism.For(batchCount, (long)m * n * k, (i, innerParallel) =>
             Gemm.Run(m, n, k, T.One, matA with { Offset = offsetsA[i] }, matB with { Offset = offsetsB[i] }, T.Zero, c, i * m * n, n, innerParallel));
     }
 
     /// <summary>The storage offset of each batch's matrix, batches in row-major order of the broadcast batch shape.</summary>
-    static int[] BatchOffsets(Tensor t, int[] batch)
+    static int[] MatMulBatchOffsets(Tensor t, int[] batch)
     {
         int own = t.Rank - 2, lead = batch.Length - own;
         var offsets = new int[Shapes.Numel(batch)];
@@ -133,7 +133,7 @@ public sealed partial class Tensor
     /// Whether dims with these sizes and strides walk the storage as one dim with a single stride (so they
     /// can be seen as one without a copy), and that stride. Size-1 dims never matter.
     /// </summary>
-    internal static bool TryMergeDims(ReadOnlySpan<int> sizes, ReadOnlySpan<int> strides, out int stride)
+    internal static bool TryMergeRowDims(ReadOnlySpan<int> sizes, ReadOnlySpan<int> strides, out int stride)
     {
         stride = 1;
         int extent = 0;

@@ -9,6 +9,8 @@ namespace DeepGen.Kernels;
 /// columns wide, A an MC x KC block at a time into panels MR rows tall, so the register-blocked micro-kernel
 /// streams both from contiguous memory whatever the operands' strides. Edges are zero-padded in the packs.
 /// With <c>parallel</c>, the MC x (slice of NC) blocks of each packed B go to different threads.
+/// The hot methods skip tiered compilation: a GEMM spends its whole life in a few calls to them, and their
+/// unoptimised first tier is an order of magnitude slower.
 /// </summary>
 internal static class GemmBlocked<TS, TV, T>
     where TS : struct, ISimd<TV, T> where TV : struct where T : unmanaged, INumber<T>
@@ -89,6 +91,7 @@ internal static class GemmBlocked<TS, TV, T>
     }
 
     /// <summary>Packs rows i0..i0+mc, columns p0..p0+kc of A as panels [kc][MR], zero-padding the last panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackA(MatrixRef<T> a, int i0, int p0, int mc, int kc, T[] packed)
     {
         var src = a.Data;
@@ -122,6 +125,7 @@ internal static class GemmBlocked<TS, TV, T>
     }
 
     /// <summary>Packs rows p0..p0+kc, columns j0..j0+nc of B as panels [kc][NR], zero-padding the last panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(MatrixRef<T> b, int p0, int j0, int kc, int nc, T[] packed)
     {
         int nr = NR;
@@ -154,6 +158,7 @@ internal static class GemmBlocked<TS, TV, T>
     }
 
     /// <summary>C block (mc x panels) += packed A block times packed B panels firstPanel..lastPanel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Macro(int mc, int nc, int kc, T alpha, T[] packedA, T[] packedB, int firstPanel, int lastPanel, T beta, T[] c, int offC, int ldc)
     {
         int nr = NR;
@@ -191,6 +196,7 @@ internal static class GemmBlocked<TS, TV, T>
     /// The register-blocked kernel: an MR x NR tile of A*B over kc steps held in 12 vector accumulators,
     /// then C = alpha * tile + beta * C. Per step: two B vectors loaded, six A values broadcast, twelve FMAs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void MicroKernel(int kc, ref T a, ref T b, ref T c, int ldc, T alpha, T beta)
     {
         int w = TS.Count;
