@@ -30,30 +30,32 @@ internal static class Im2Col
     /// <summary>col[(c, ki, kj), (oh, ow)] = image[c, oh*sH - pH + ki*dH, ow*sW - pW + kj*dW], 0 in the padding.</summary>
     public static void Forward<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> col) where T : unmanaged, INumber<T>
     {
+        // locals, not g's fields: the JIT would reload those after every store into col
+        int height = g.Height, width = g.Width, outH = g.OutH, outW = g.OutW, strideH = g.StrideH, strideW = g.StrideW;
         int plane = g.OutputPlane, row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
                     var dst = col.Slice(row * plane, plane);
-                    int dx = kj * g.DilationW - g.PadW;
-                    var (owStart, owEnd) = InsideRange(dx, g.StrideW, g.Width, g.OutW);
-                    for (int oh = 0; oh < g.OutH; oh++)
+                    int dy = ki * g.DilationH - g.PadH, dx = kj * g.DilationW - g.PadW;
+                    var (owStart, owEnd) = InsideRange(dx, strideW, width, outW);
+                    for (int oh = 0; oh < outH; oh++)
                     {
-                        var outRow = dst.Slice(oh * g.OutW, g.OutW);
-                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
-                        if (ih < 0 || ih >= g.Height)
+                        var outRow = dst.Slice(oh * outW, outW);
+                        int ih = oh * strideH + dy;
+                        if ((uint)ih >= (uint)height)
                         {
                             outRow.Clear();
                             continue;
                         }
-                        var inRow = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                        var inRow = image.Slice((c * height + ih) * width, width);
                         outRow[..owStart].Clear();
                         outRow[owEnd..].Clear();
-                        if (g.StrideW == 1)
+                        if (strideW == 1)
                             inRow.Slice(owStart + dx, owEnd - owStart).CopyTo(outRow[owStart..owEnd]);
                         else
-                            for (int ow = owStart; ow < owEnd; ow++) outRow[ow] = inRow[ow * g.StrideW + dx];
+                            for (int ow = owStart; ow < owEnd; ow++) outRow[ow] = inRow[ow * strideW + dx];
                     }
                 }
     }
@@ -61,21 +63,22 @@ internal static class Im2Col
     /// <summary>The adjoint of <see cref="Forward"/>: image[c, ih, iw] += every column entry that was read from it.</summary>
     public static void Backward<T>(ReadOnlySpan<T> col, in Conv2dGeometry g, Span<T> image) where T : unmanaged, INumber<T>
     {
+        int height = g.Height, width = g.Width, outH = g.OutH, outW = g.OutW, strideH = g.StrideH, strideW = g.StrideW;
         int plane = g.OutputPlane, row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
                     var src = col.Slice(row * plane, plane);
-                    int dx = kj * g.DilationW - g.PadW;
-                    var (owStart, owEnd) = InsideRange(dx, g.StrideW, g.Width, g.OutW);
-                    for (int oh = 0; oh < g.OutH; oh++)
+                    int dy = ki * g.DilationH - g.PadH, dx = kj * g.DilationW - g.PadW;
+                    var (owStart, owEnd) = InsideRange(dx, strideW, width, outW);
+                    for (int oh = 0; oh < outH; oh++)
                     {
-                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
-                        if (ih < 0 || ih >= g.Height) continue;
-                        var colRow = src.Slice(oh * g.OutW, g.OutW);
-                        var inRow = image.Slice((c * g.Height + ih) * g.Width, g.Width);
-                        for (int ow = owStart; ow < owEnd; ow++) inRow[ow * g.StrideW + dx] += colRow[ow];
+                        int ih = oh * strideH + dy;
+                        if ((uint)ih >= (uint)height) continue;
+                        var colRow = src.Slice(oh * outW, outW);
+                        var inRow = image.Slice((c * height + ih) * width, width);
+                        for (int ow = owStart; ow < owEnd; ow++) inRow[ow * strideW + dx] += colRow[ow];
                     }
                 }
     }

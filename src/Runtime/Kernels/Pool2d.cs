@@ -14,168 +14,176 @@ internal readonly record struct Pool2dGeometry(
 /// <summary>
 /// Max, average and adaptive average pooling over contiguous planes, forward and backward, following
 /// PyTorch's CPU kernels (window clipping, divisors, NaN handling). Planes are independent, so large jobs
-/// are split over threads by plane.
+/// are split over threads by plane. Each plane is done by a static method over spans that copies the
+/// geometry into locals first: read through a closure, the fields would be reloaded after every store.
 /// </summary>
 internal static class Pool2d
 {
+    public static void MaxForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output, long[] indices)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
+            MaxPlane<T>(input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane), g,
+                output.AsSpan(p * g.OutputPlane, g.OutputPlane), indices.AsSpan(p * g.OutputPlane, g.OutputPlane)));
+
     /// <summary>
     /// Max over each window and the flat index (ih * W + iw) of the first maximum; a NaN counts as the maximum.
     /// A window that lies wholly in the padding (possible with dilation) gives -inf and index -1.
     /// </summary>
-    public static void MaxForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output, long[] indices)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    static void MaxPlane<T>(ReadOnlySpan<T> src, Pool2dGeometry g, Span<T> dst, Span<long> idx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
+        int width = g.Width, outW = g.OutW, strideW = g.StrideW, dilationH = g.DilationH, dilationW = g.DilationW;
+        int o = 0;
+        for (int oh = 0; oh < g.OutH; oh++)
         {
-            var src = input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane);
-            int o = p * g.OutputPlane;
-            for (int oh = 0; oh < g.OutH; oh++)
-                for (int ow = 0; ow < g.OutW; ow++, o++)
+            int h0 = oh * g.StrideH - g.PadH;
+            var (kiStart, kiEnd) = Inside(h0, dilationH, g.Height, g.KernelH);
+            for (int ow = 0; ow < outW; ow++, o++)
+            {
+                int w0 = ow * strideW - g.PadW;
+                var (kjStart, kjEnd) = Inside(w0, dilationW, width, g.KernelW);
+                T max = T.NegativeInfinity;
+                int argmax = kiStart < kiEnd && kjStart < kjEnd ? (h0 + kiStart * dilationH) * width + w0 + kjStart * dilationW : -1;
+                for (int ki = kiStart; ki < kiEnd; ki++)
                 {
-                    int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
-                    T max = T.NegativeInfinity;
-                    int argmax = -1;
-                    for (int ki = 0; ki < g.KernelH; ki++)
+                    int rowStart = (h0 + ki * dilationH) * width + w0;
+                    for (int kj = kjStart; kj < kjEnd; kj++)
                     {
-                        int ih = h0 + ki * g.DilationH;
-                        if (ih < 0 || ih >= g.Height) continue;
-                        for (int kj = 0; kj < g.KernelW; kj++)
+                        int at = rowStart + kj * dilationW;
+                        T v = src[at];
+                        if (v > max || T.IsNaN(v))
                         {
-                            int iw = w0 + kj * g.DilationW;
-                            if (iw < 0 || iw >= g.Width) continue;
-                            T v = src[ih * g.Width + iw];
-                            if (argmax < 0 || v > max || T.IsNaN(v))
-                            {
-                                max = v;
-                                argmax = ih * g.Width + iw;
-                            }
+                            max = v;
+                            argmax = at;
                         }
                     }
-                    output[o] = max;
-                    indices[o] = argmax;
                 }
-        });
+                dst[o] = max;
+                idx[o] = argmax;
+            }
+        }
+    }
+
+    /// <summary>The kernel taps k in [start, end) whose position origin + k * dilation lies in [0, size).</summary>
+    static (int Start, int End) Inside(int origin, int dilation, int size, int kernel)
+    {
+        int start, end;
+        if (dilation == 1)
+            (start, end) = (-origin, size - origin); // the common case, without divisions
+        else
+        {
+            // the first taps at or past position 0 and position size: ceiling divisions
+            start = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+            end = size - origin <= 0 ? 0 : (size - origin + dilation - 1) / dilation;
+        }
+        start = Math.Clamp(start, 0, kernel);
+        return (start, Math.Clamp(end, start, kernel));
     }
 
     /// <summary>Each output gradient goes to the input position its maximum came from.</summary>
     public static void MaxBackward<T>(T[] gradOutput, int gradOffset, long[] indices, int indexOffset, int planes, Pool2dGeometry g, T[] gradInput)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, g.OutputPlane, (p, _) =>
         {
             var dst = gradInput.AsSpan(p * g.InputPlane, g.InputPlane);
-            int o = p * g.OutputPlane;
-            for (int i = 0; i < g.OutputPlane; i++)
-            {
-                long index = indices[indexOffset + o + i];
-                if (index >= 0) dst[(int)index] += gradOutput[gradOffset + o + i];
-            }
+            var gy = gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane);
+            var idx = indices.AsSpan(indexOffset + p * g.OutputPlane, g.OutputPlane);
+            for (int i = 0; i < gy.Length; i++)
+                if (idx[i] >= 0) dst[(int)idx[i]] += gy[i];
         });
-    }
-
-    /// <summary>
-    /// The window of output (oh, ow) clipped to the input, and its divisor: the window size clipped to the
-    /// padded input when padding counts, else the number of real elements (or the override).
-    /// </summary>
-    static (int H0, int H1, int W0, int W1, int Divisor) AvgWindow(Pool2dGeometry g, int oh, int ow, bool countIncludePad, int? divisorOverride)
-    {
-        int h0 = oh * g.StrideH - g.PadH, w0 = ow * g.StrideW - g.PadW;
-        int h1 = Math.Min(h0 + g.KernelH, g.Height + g.PadH), w1 = Math.Min(w0 + g.KernelW, g.Width + g.PadW);
-        int padded = (h1 - h0) * (w1 - w0);
-        h0 = Math.Max(h0, 0);
-        w0 = Math.Max(w0, 0);
-        h1 = Math.Min(h1, g.Height);
-        w1 = Math.Min(w1, g.Width);
-        int divisor = divisorOverride ?? (countIncludePad ? padded : (h1 - h0) * (w1 - w0));
-        return (h0, h1, w0, w1, divisor);
-    }
 
     public static void AvgForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, bool countIncludePad, int? divisorOverride, T[] output)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
-        {
-            var src = input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane);
-            int o = p * g.OutputPlane;
-            for (int oh = 0; oh < g.OutH; oh++)
-                for (int ow = 0; ow < g.OutW; ow++, o++)
-                {
-                    var (h0, h1, w0, w1, divisor) = AvgWindow(g, oh, ow, countIncludePad, divisorOverride);
-                    if (h0 >= h1 || w0 >= w1)
-                    {
-                        output[o] = T.Zero;
-                        continue;
-                    }
-                    T sum = T.Zero;
-                    for (int ih = h0; ih < h1; ih++)
-                        for (int iw = w0; iw < w1; iw++) sum += src[ih * g.Width + iw];
-                    output[o] = sum / T.CreateChecked(divisor);
-                }
-        });
-    }
+            AvgPlane<T>(input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane), g, countIncludePad, divisorOverride ?? 0,
+                output.AsSpan(p * g.OutputPlane, g.OutputPlane), default, backward: false));
 
     public static void AvgBackward<T>(T[] gradOutput, int gradOffset, int planes, Pool2dGeometry g, bool countIncludePad, int? divisorOverride, T[] gradInput)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
+            AvgPlane<T>(gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane), g, countIncludePad, divisorOverride ?? 0,
+                default, gradInput.AsSpan(p * g.InputPlane, g.InputPlane), backward: true));
+
+    /// <summary>
+    /// Forward: out = sum of the window's elements / divisor. Backward (reading <paramref name="values"/> as the
+    /// output gradient): every element of the window gets gradOut / divisor. The window is clipped to the input;
+    /// the divisor is the override (when nonzero), else the window clipped only to the padded input when
+    /// padding counts, else the number of real elements.
+    /// </summary>
+    static void AvgPlane<T>(ReadOnlySpan<T> values, Pool2dGeometry g, bool countIncludePad, int divisorOverride, Span<T> output, Span<T> gradInput, bool backward)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
-        {
-            var dst = gradInput.AsSpan(p * g.InputPlane, g.InputPlane);
-            int o = gradOffset + p * g.OutputPlane;
-            for (int oh = 0; oh < g.OutH; oh++)
-                for (int ow = 0; ow < g.OutW; ow++, o++)
+        int height = g.Height, width = g.Width, kernelH = g.KernelH, kernelW = g.KernelW, outH = g.OutH, outW = g.OutW;
+        int strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
+        int o = 0;
+        for (int oh = 0; oh < outH; oh++)
+            for (int ow = 0; ow < outW; ow++, o++)
+            {
+                int h0 = oh * strideH - padH, w0 = ow * strideW - padW;
+                int h1 = Math.Min(h0 + kernelH, height + padH), w1 = Math.Min(w0 + kernelW, width + padW);
+                int padded = (h1 - h0) * (w1 - w0);
+                h0 = Math.Max(h0, 0);
+                w0 = Math.Max(w0, 0);
+                h1 = Math.Min(h1, height);
+                w1 = Math.Min(w1, width);
+                int divisor = divisorOverride != 0 ? divisorOverride : countIncludePad ? padded : (h1 - h0) * (w1 - w0);
+                if (backward)
                 {
-                    var (h0, h1, w0, w1, divisor) = AvgWindow(g, oh, ow, countIncludePad, divisorOverride);
-                    T share = gradOutput[o] / T.CreateChecked(divisor);
+                    T share = values[o] / T.CreateTruncating(divisor);
                     for (int ih = h0; ih < h1; ih++)
-                        for (int iw = w0; iw < w1; iw++) dst[ih * g.Width + iw] += share;
+                        for (int iw = w0; iw < w1; iw++) gradInput[ih * width + iw] += share;
+                    continue;
                 }
-        });
+                if (h0 >= h1 || w0 >= w1)
+                {
+                    output[o] = T.Zero;
+                    continue;
+                }
+                T sum = T.Zero;
+                for (int ih = h0; ih < h1; ih++)
+                    for (int iw = w0; iw < w1; iw++) sum += values[ih * width + iw];
+                output[o] = sum / T.CreateTruncating(divisor);
+            }
+    }
+
+    public static void AdaptiveAvgForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Parallelism.For(planes, g.InputPlane, (p, _) =>
+            AdaptivePlane<T>(input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane), g, output.AsSpan(p * g.OutputPlane, g.OutputPlane), default, backward: false));
+
+    public static void AdaptiveAvgBackward<T>(T[] gradOutput, int gradOffset, int planes, Pool2dGeometry g, T[] gradInput)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Parallelism.For(planes, g.InputPlane, (p, _) =>
+            AdaptivePlane<T>(gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane), g, default, gradInput.AsSpan(p * g.InputPlane, g.InputPlane), backward: true));
+
+    /// <summary>Adaptive average pooling of one plane, or (backward) spreading its output gradient back.</summary>
+    static void AdaptivePlane<T>(ReadOnlySpan<T> values, Pool2dGeometry g, Span<T> output, Span<T> gradInput, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int height = g.Height, width = g.Width, outH = g.OutH, outW = g.OutW;
+        int o = 0;
+        for (int oh = 0; oh < outH; oh++)
+        {
+            var (h0, h1) = AdaptiveRange(oh, height, outH);
+            for (int ow = 0; ow < outW; ow++, o++)
+            {
+                var (w0, w1) = AdaptiveRange(ow, width, outW);
+                T count = T.CreateTruncating((h1 - h0) * (w1 - w0));
+                if (backward)
+                {
+                    T share = values[o] / count;
+                    for (int ih = h0; ih < h1; ih++)
+                        for (int iw = w0; iw < w1; iw++) gradInput[ih * width + iw] += share;
+                    continue;
+                }
+                T sum = T.Zero;
+                for (int ih = h0; ih < h1; ih++)
+                    for (int iw = w0; iw < w1; iw++) sum += values[ih * width + iw];
+                output[o] = sum / count;
+            }
+        }
     }
 
     /// <summary>Adaptive pooling's window along one dim: [floor(o * in / out), ceil((o + 1) * in / out)).</summary>
     static (int Start, int End) AdaptiveRange(int o, int input, int output) =>
         ((int)((long)o * input / output), (int)(((long)(o + 1) * input + output - 1) / output));
-
-    public static void AdaptiveAvgForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Parallelism.For(planes, g.InputPlane, (p, _) =>
-        {
-            var src = input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane);
-            int o = p * g.OutputPlane;
-            for (int oh = 0; oh < g.OutH; oh++)
-            {
-                var (h0, h1) = AdaptiveRange(oh, g.Height, g.OutH);
-                for (int ow = 0; ow < g.OutW; ow++, o++)
-                {
-                    var (w0, w1) = AdaptiveRange(ow, g.Width, g.OutW);
-                    T sum = T.Zero;
-                    for (int ih = h0; ih < h1; ih++)
-                        for (int iw = w0; iw < w1; iw++) sum += src[ih * g.Width + iw];
-                    output[o] = sum / T.CreateChecked((h1 - h0) * (w1 - w0));
-                }
-            }
-        });
-    }
-
-    public static void AdaptiveAvgBackward<T>(T[] gradOutput, int gradOffset, int planes, Pool2dGeometry g, T[] gradInput)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Parallelism.For(planes, g.InputPlane, (p, _) =>
-        {
-            var dst = gradInput.AsSpan(p * g.InputPlane, g.InputPlane);
-            int o = gradOffset + p * g.OutputPlane;
-            for (int oh = 0; oh < g.OutH; oh++)
-            {
-                var (h0, h1) = AdaptiveRange(oh, g.Height, g.OutH);
-                for (int ow = 0; ow < g.OutW; ow++, o++)
-                {
-                    var (w0, w1) = AdaptiveRange(ow, g.Width, g.OutW);
-                    T share = gradOutput[o] / T.CreateChecked((h1 - h0) * (w1 - w0));
-                    for (int ih = h0; ih < h1; ih++)
-                        for (int iw = w0; iw < w1; iw++) dst[ih * g.Width + iw] += share;
-                }
-            }
-        });
-    }
 }
