@@ -21,7 +21,7 @@ internal static class GemmBlocked<TS, TV, T>
     const int MR = 6;
     static int NR => 2 * TS.Count;
 
-    // Cache blocks: an A panel (MR x KC) and a B panel (KC x NR, 16 KiB for either dtype) sit together in a
+    // Cache blocks: an A panel (MR x KC) and a B panel (KC x NR, 16 KiB with AVX-512 in either dtype) share a
     // 32 KiB L1, the packed A block (MC x KC) in L2. (With KC = 256, B alone fills L1 and the micro-kernel
     // measured ~25% slower.)
     const int KC = 128;
