@@ -1,0 +1,160 @@
+using System.Collections;
+using System.Reflection;
+using DeepGen.Generators;
+using DeepGen.Testing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace DeepGen.Analyzers.Tests;
+
+public class GeneratorIncrementalityTests
+{
+    private const string ModelSource = """
+        using DeepGen;
+
+        namespace Sample;
+
+        [Model]
+        public partial class Classifier
+        {
+            readonly Tensor weight = new();
+            readonly int classes = 10;
+
+            public Tensor Forward([Shape("B, 1, 28/2")] Tensor x) => weight;
+        }
+
+        public sealed class Tensor
+        {
+        }
+        """;
+
+    private const string OtherSource = """
+        namespace Sample;
+
+        public static class Helpers
+        {
+            public static int Twice(int x) => 2 * x;
+        }
+        """;
+
+    private static readonly string[] TrackedSteps = [TrackingNames.Models, TrackingNames.ShapeDiagnostics];
+
+    [Fact]
+    public void An_unrelated_edit_reuses_every_step()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
+
+        CSharpCompilation edited = ReplaceText(compilation, "Other.cs", OtherSource.Replace("2 * x", "x + x", StringComparison.Ordinal));
+        GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        // The transform re-runs on a new compilation but produces an equal spec (Unchanged);
+        // everything downstream of it is then served from the cache.
+        AssertReasons(second, TrackingNames.Models, IncrementalStepRunReason.Unchanged, IncrementalStepRunReason.Cached);
+        AssertReasons(second, TrackingNames.ShapeDiagnostics, IncrementalStepRunReason.Cached);
+        Assert.All(
+            second.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(run => run.Outputs),
+            output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+
+        // The cached diagnostic is still reported.
+        Assert.Equal("DG0002", Assert.Single(second.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void Editing_a_shape_reruns_the_check()
+    {
+        // The control for the test above: a relevant edit is seen.
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
+
+        CSharpCompilation edited = ReplaceText(compilation, "Model.cs", ModelSource.Replace("28/2", "14", StringComparison.Ordinal));
+        GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertReasons(second, TrackingNames.Models, IncrementalStepRunReason.Modified);
+        AssertReasons(second, TrackingNames.ShapeDiagnostics, IncrementalStepRunReason.Modified);
+        Assert.Empty(second.Diagnostics);
+    }
+
+    [Fact]
+    public void Step_outputs_hold_no_Roslyn_objects()
+    {
+        // Symbols, syntax, compilations and locations in a step's output would defeat caching and keep
+        // old compilations alive: the specs must be plain data.
+        (GeneratorDriver driver, _) = RunOnce();
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+
+        foreach (string step in TrackedSteps)
+        {
+            foreach (IncrementalGeneratorRunStep run in result.TrackedSteps[step])
+            {
+                foreach ((object value, _) in run.Outputs)
+                {
+                    AssertPlainData(value, $"{step} output");
+                }
+            }
+        }
+    }
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce()
+    {
+        CSharpCompilation compilation = TestInputs.Compilation(("Model.cs", ModelSource), ("Other.cs", OtherSource));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new ModelGenerator().AsSourceGenerator()],
+            parseOptions: TestInputs.ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation);
+
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        Assert.Null(first.Exception);
+        Assert.Equal("DG0002", Assert.Single(first.Diagnostics).Id);
+        AssertReasons(first, TrackingNames.Models, IncrementalStepRunReason.New);
+        return (driver, compilation);
+    }
+
+    private static CSharpCompilation ReplaceText(CSharpCompilation compilation, string path, string text)
+    {
+        SyntaxTree old = compilation.SyntaxTrees.Single(tree => tree.FilePath == path);
+        return compilation.ReplaceSyntaxTree(old, old.WithChangedText(SourceText.From(text)));
+    }
+
+    private static void AssertReasons(GeneratorRunResult result, string step, params IncrementalStepRunReason[] allowed)
+    {
+        Assert.True(result.TrackedSteps.TryGetValue(step, out var runs), $"step '{step}' was not tracked");
+        var outputs = runs.SelectMany(run => run.Outputs).ToList();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, output => Assert.Contains(output.Reason, allowed));
+    }
+
+    private static void AssertPlainData(object? value, string path)
+    {
+        switch (value)
+        {
+            case null or string or Enum:
+            case var _ when value.GetType().IsPrimitive:
+                return;
+            case ISymbol or SyntaxNode or Compilation or SemanticModel or SyntaxTree or Location:
+                Assert.Fail($"{path} is a {value.GetType().Name}");
+                return;
+            case TextSpan or Microsoft.CodeAnalysis.Text.LinePositionSpan or DiagnosticDescriptor:
+                return; // immutable values that hold no tree or compilation
+            case IEnumerable items:
+                int i = 0;
+                foreach (object? item in items)
+                {
+                    AssertPlainData(item, $"{path}[{i++}]");
+                }
+
+                return;
+        }
+
+        foreach (PropertyInfo property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0 && property.Name != "EqualityContract")
+            {
+                AssertPlainData(property.GetValue(value), $"{path}.{property.Name}");
+            }
+        }
+    }
+}

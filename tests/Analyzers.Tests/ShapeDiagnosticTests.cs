@@ -1,0 +1,100 @@
+using DeepGen.Generators;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace DeepGen.Analyzers.Tests;
+
+public class ShapeDiagnosticTests
+{
+    private static CSharpSourceGeneratorTest<ModelGenerator, DefaultVerifier> Generator(string source)
+    {
+        var test = Verifiers.Generator(source);
+        test.TestState.Sources.Add(("Tensor.cs", "namespace Sample { public sealed class Tensor { } }"));
+        return test;
+    }
+
+    private static DiagnosticResult DG0002(int markup, string text, string target, string reason) =>
+        new DiagnosticResult(Generators.Descriptors.InvalidShapeAnnotation).WithLocation(markup).WithArguments(text, target, reason);
+
+    [Fact]
+    public async Task Reports_an_invalid_shape_at_the_attribute_argument()
+    {
+        var test = Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Classifier
+            {
+                public Tensor Forward([Shape({|#0:"B, 1/2"|})] Tensor x) => x;
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0002(
+            0,
+            "B, 1/2",
+            "parameter 'x' of Classifier.Forward",
+            "unexpected character '/' at column 5; a dimension is a name, a whole number, a name scaled or offset by whole numbers (4*C, T+1), or '*'"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Checks_every_parameter_and_the_return_value()
+    {
+        var test = Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Mixer
+            {
+                [return: Shape({|#0:"B, H*W"|})]
+                public Tensor Forward([Shape("B, T, 4*C")] Tensor x, [Shape({|#1:"N,, *"|})] Tensor y, [Shape({|#2:null|})] Tensor z) => x;
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0002(1, "N,, *", "parameter 'y' of Mixer.Forward", "empty dimension at column 3; expected a name, a whole number or '*'"));
+        test.ExpectedDiagnostics.Add(DG0002(2, "null", "parameter 'z' of Mixer.Forward", "the shape annotation is null; write a shape such as \"B, 1, 28, 28\""));
+        test.ExpectedDiagnostics.Add(DG0002(0, "B, H*W", "the return value of Mixer.Forward", "dimension 'H*W' at column 4 uses two names, 'H' and 'W'; a dimension may use only one name"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Stays_silent_for_valid_shapes_and_outside_partial_models()
+    {
+        // Valid shapes; a bad shape outside a [Model] class, outside Forward, and on a non-partial
+        // model (the analyzer's DG0001 covers that one, the generator skips it).
+        var test = Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Classifier
+            {
+                readonly Tensor weight = new();
+
+                [return: Shape("B, 10")]
+                public Tensor Forward([Shape("B, 1, 28, 28")] Tensor x, [Shape("N, *")] Tensor rest, [Shape("")] Tensor scale) => weight;
+
+                public Tensor Helper([Shape("B / 2")] Tensor x) => x;
+            }
+
+            public partial class NotAModel
+            {
+                public Tensor Forward([Shape("B / 2")] Tensor x) => x;
+            }
+
+            [Model]
+            public class NotPartial
+            {
+                public Tensor Forward([Shape("B / 2")] Tensor x) => x;
+            }
+            """);
+
+        await test.RunAsync();
+    }
+}
