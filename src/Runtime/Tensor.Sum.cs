@@ -1,3 +1,4 @@
+using System.Numerics;
 using DeepGen.Autograd;
 
 namespace DeepGen;
@@ -112,50 +113,30 @@ public sealed partial class Tensor
         return result;
     }
 
+    static void SumBlocks<T, TAcc>(Tensor blocks, int blockLength, Tensor result)
+        where T : unmanaged, INumber<T> where TAcc : unmanaged, INumber<TAcc>
+    {
+        var src = blocks.Data<T>();
+        var dst = result.Data<T>();
+        for (int i = 0, o = blocks.offset; i < dst.Length; i++, o += blockLength)
+        {
+            var sum = TAcc.Zero;
+            for (int j = 0; j < blockLength; j++) sum += TAcc.CreateTruncating(src[o + j]);
+            dst[i] = T.CreateTruncating(sum);
+        }
+    }
+
     static Tensor SumKernel(Tensor input, bool[] reduce, bool keepdim)
     {
         var (blocks, blockLength) = input.ReductionLayout(reduce);
         var result = new Tensor(input.ReducedShape(reduce, keepdim), input.DType);
         switch (input.DType)
         {
-            case DType.Float32:
-            {
-                var src = blocks.Data<float>();
-                var dst = result.Data<float>();
-                for (int i = 0, o = blocks.offset; i < dst.Length; i++, o += blockLength)
-                {
-                    double sum = 0;
-                    for (int j = 0; j < blockLength; j++) sum += src[o + j];
-                    dst[i] = (float)sum;
-                }
-                break;
-            }
-            case DType.Float64:
-            {
-                var src = blocks.Data<double>();
-                var dst = result.Data<double>();
-                for (int i = 0, o = blocks.offset; i < dst.Length; i++, o += blockLength)
-                {
-                    double sum = 0;
-                    for (int j = 0; j < blockLength; j++) sum += src[o + j];
-                    dst[i] = sum;
-                }
-                break;
-            }
-            case DType.Int64:
-            {
-                var src = blocks.Data<long>();
-                var dst = result.Data<long>();
-                for (int i = 0, o = blocks.offset; i < dst.Length; i++, o += blockLength)
-                {
-                    long sum = 0;
-                    for (int j = 0; j < blockLength; j++) sum += src[o + j];
-                    dst[i] = sum;
-                }
-                break;
-            }
-            default:
-                throw Kernels.Elementwise.Unsupported("sum", input.DType);
+            // float32 sums accumulate in double, so long reductions do not drift
+            case DType.Float32: SumBlocks<float, double>(blocks, blockLength, result); break;
+            case DType.Float64: SumBlocks<double, double>(blocks, blockLength, result); break;
+            case DType.Int64: SumBlocks<long, long>(blocks, blockLength, result); break;
+            default: throw Kernels.Elementwise.Unsupported("sum", input.DType);
         }
         return result;
     }

@@ -60,6 +60,9 @@ public sealed partial class Tensor
     {
         get
         {
+            // an empty tensor has no elements to be out of order, as PyTorch says
+            foreach (var d in shape)
+                if (d == 0) return true;
             int expected = 1;
             for (int i = shape.Length - 1; i >= 0; i--)
             {
@@ -80,7 +83,9 @@ public sealed partial class Tensor
     internal Span<T> ContiguousSpan<T>() where T : unmanaged
     {
         if (!IsContiguous) throw new InvalidOperationException("ContiguousSpan on a non-contiguous tensor");
-        return Data<T>().AsSpan(offset, Numel);
+        int numel = Numel;
+        // an empty view may carry an offset past the end of its storage
+        return numel == 0 ? Span<T>.Empty : Data<T>().AsSpan(offset, numel);
     }
 
     /// <summary>A tensor with the same storage and a new layout: every view op goes through here.</summary>

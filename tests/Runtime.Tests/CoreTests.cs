@@ -198,3 +198,32 @@ public class GradCheckSelfTest
         Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => GradCheck.Check(t => DoubledGradient(t[0]), GradCheck.Leaf(3)));
     }
 }
+
+public class EmptyTensorTests
+{
+    [Fact]
+    public void EmptyTensorsAreContiguousAndConvertToEmptyArrays()
+    {
+        var t = Tensor.Zeros(2, 0, 3);
+        Assert.True(t.IsContiguous);
+        Assert.Empty(t.ToArray<float>());
+        Assert.Empty(t.Transpose(0, 2).ToArray<float>());
+        Assert.Equal(new[] { 0, 3 }, t.Sum(0).ShapeArray());
+        Assert.Equal(new float[] { 0, 0 }, t.Sum(2).Sum(1).ToArray<float>());
+    }
+}
+
+public class InPlaceAutogradTests
+{
+    [Fact]
+    public void MulInPlaceWithAGradientToBothSides()
+    {
+        // the node of mul_ needs the values from before the write: it must not see the overwritten ones
+        GradCheck.Check(t =>
+        {
+            var h = t[0] * 1.0;
+            h.Mul_(t[1]);
+            return h * t[0];
+        }, GradCheck.Leaf(4), GradCheck.PositiveLeaf(0.5, 2, 4));
+    }
+}

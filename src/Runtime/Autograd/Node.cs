@@ -85,5 +85,5 @@ public sealed class Node
         backward = null;
     }
 
-    public override string ToString() => $"<{Name}Backward>";
+    public override string ToString() => $"<{Tensor.BackwardName(Name)}>";
 }

@@ -120,7 +120,7 @@ internal static class Elementwise
         var src = x.Data<TIn>();
         if (x.IsContiguous)
         {
-            var s = src.AsSpan(x.offset, dst.Length);
+            var s = x.ContiguousSpan<TIn>();
             for (int i = 0; i < s.Length; i++) dst[i] = TOp.Apply(s[i]);
             return result;
         }
@@ -152,14 +152,14 @@ internal static class Elementwise
         var db = b.Data<T>();
         if (a.IsContiguous && b.IsContiguous && Shapes.Equal(a.shape, shape) && Shapes.Equal(b.shape, shape))
         {
-            var sa = da.AsSpan(a.offset, dst.Length);
-            var sb = db.AsSpan(b.offset, dst.Length);
+            var sa = a.ContiguousSpan<T>();
+            var sb = b.ContiguousSpan<T>();
             for (int i = 0; i < dst.Length; i++) dst[i] = TOp.Apply(sa[i], sb[i]);
             return result;
         }
         if (b.Numel == 1 && a.IsContiguous && Shapes.Equal(a.shape, shape))
         {
-            var sa = da.AsSpan(a.offset, dst.Length);
+            var sa = a.ContiguousSpan<T>();
             var scalar = db[b.offset];
             for (int i = 0; i < dst.Length; i++) dst[i] = TOp.Apply(sa[i], scalar);
             return result;
@@ -251,8 +251,8 @@ internal static class Elementwise
     {
         if (target.IsContiguous && source.IsContiguous && Shapes.Equal(target.shape, source.shape))
         {
-            var s = source.Data<TIn>().AsSpan(source.offset, source.Numel);
-            var d = target.Data<TOut>().AsSpan(target.offset, target.Numel);
+            var s = source.ContiguousSpan<TIn>();
+            var d = target.ContiguousSpan<TOut>();
             if (typeof(TIn) == typeof(TOut)) { System.Runtime.InteropServices.MemoryMarshal.Cast<TIn, TOut>(s).CopyTo(d); return; }
             for (int i = 0; i < s.Length; i++) d[i] = Cast.Convert<TIn, TOut>(s[i]);
             return;

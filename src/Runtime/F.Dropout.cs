@@ -1,0 +1,52 @@
+using DeepGen.Autograd;
+using DeepGen.Kernels;
+
+namespace DeepGen;
+
+public static partial class F
+{
+    /// <summary>
+    /// Inverted dropout: in training, zeroes each element with probability <paramref name="p"/> and scales the
+    /// rest by 1 / (1 - p), so the expected value is unchanged; outside training it returns <paramref name="x"/>.
+    /// The mask comes from <paramref name="generator"/> (default <see cref="Generator.Default"/>), drawn in
+    /// row-major order, so a seeded run is reproducible; the gradient is masked and scaled the same way.
+    /// </summary>
+    public static Tensor Dropout(Tensor x, double p = 0.5, bool training = true, Generator? generator = null)
+    {
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), $"dropout: probability has to be between 0 and 1, but got {p}");
+        if (!training || p == 0 || x.Numel == 0) return x;
+        if (!x.DType.IsFloatingPoint())
+            throw new ArgumentException($"dropout: expected a floating point tensor, got {x.DType.Name()} (shape {Shapes.Format(x.Shape)})");
+        // as PyTorch: multiply by zero, so NaN and infinity still propagate and the gradient is zero
+        if (p == 1) return x * Tensor.Scalar(0, x.DType);
+
+        var mask = DropoutMask(x.shape, x.DType, p, generator ?? Generator.Default);
+        var result = Elementwise.Binary<MulFn>(x, mask, "dropout");
+        if (GradMode.ShouldRecord(x))
+        {
+            var node = new Node("dropout", x);
+            node.SetBackward(g => [g * mask]);
+            result.WithGradFn(node);
+        }
+        return result;
+    }
+
+    /// <summary>A contiguous mask holding 0 with probability p and 1 / (1 - p) otherwise.</summary>
+    static Tensor DropoutMask(int[] shape, DType dtype, double p, Generator generator)
+    {
+        var mask = Tensor.Zeros(shape, dtype);
+        double scale = 1 / (1 - p);
+        if (dtype == DType.Float32)
+        {
+            var m = mask.ContiguousSpan<float>();
+            for (int i = 0; i < m.Length; i++) m[i] = generator.NextDouble() < p ? 0f : (float)scale;
+        }
+        else
+        {
+            var m = mask.ContiguousSpan<double>();
+            for (int i = 0; i < m.Length; i++) m[i] = generator.NextDouble() < p ? 0 : scale;
+        }
+        return mask;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Numerics;
+
+namespace DeepGen.Kernels;
+
+// Elementwise math without parameters. Forward functions take x; backward functions take (g, s) where g is
+// the output gradient and s the tensor the op saved (its input x or its result y, as each says), and return
+// the input gradient, so each backward is one fused pass.
+
+/// <summary>Small helpers shared by the math functors.</summary>
+internal static class MathOps
+{
+    public static T Const<T>(double value) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(value);
+
+    /// <summary>1 / (1 + exp(-x)) without overflow for large |x|.</summary>
+    public static T Sigmoid<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+        T e = T.Exp(x);
+        return e / (T.One + e);
+    }
+
+    /// <summary>log(1 + x), accurate for tiny x too (.NET's LogP1 is log(1 + x) rounded first).</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        if (u == 1) return x;
+        if (double.IsInfinity(u)) return u;
+        // the rounding error of u cancels between log(u) and (u - 1)
+        return Math.Log(u) * x / (u - 1);
+    }
+
+    public const double TwoOverSqrtPi = 1.1283791670955125739;
+    public const double SqrtHalf = 0.70710678118654752440;
+    public const double OneOverSqrtTwoPi = 0.39894228040143267794;
+    public const double SqrtTwoOverPi = 0.79788456080286535588;
+    public const double GeluTanhCoefficient = 0.044715;
+}
+
+internal struct AbsFn : INumericUnary
+{
+    // unchecked negation: abs(long.MinValue) wraps, as in PyTorch; IsNegative also turns -0.0 into 0.0
+    public static T Apply<T>(T x) where T : unmanaged, INumber<T> => T.IsNegative(x) ? -x : x;
+}
+
+/// <summary>-1, 0 or 1 (NaN stays NaN).</summary>
+internal struct SignFn : INumericUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x > T.Zero ? T.One : x < T.Zero ? -T.One : x;
+}
+
+internal struct SquareFn : INumericUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x * x;
+}
+
+/// <summary>max(x, 0); NaN passes through, as in PyTorch.</summary>
+internal struct ReluFn : INumericUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x < T.Zero ? T.Zero : x;
+}
+
+/// <summary>The larger of a and b; NaN if either is NaN.</summary>
+internal struct MaximumFn : INumericBinary
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? a + b : a > b ? a : b;
+}
+
+internal struct MinimumFn : INumericBinary
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? a + b : a < b ? a : b;
+}
+
+internal struct SqrtFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sqrt(x);
+}
+
+internal struct RsqrtFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / T.Sqrt(x);
+}
+
+internal struct SinFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sin(x);
+}
+
+internal struct CosFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Cos(x);
+}
+
+internal struct TanhFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+}
+
+internal struct SigmoidFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => MathOps.Sigmoid(x);
+}
+
+internal struct ErfFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erf(Cast.ToDouble(x)));
+}
+
+internal struct ErfcFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erfc(Cast.ToDouble(x)));
+}
+
+/// <summary>x * Phi(x), computed in double as x/2 * erfc(-x/sqrt 2), which keeps its accuracy for negative x.</summary>
+internal struct GeluFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double v = Cast.ToDouble(x);
+        return Cast.FromDouble<T>(0.5 * v * ErfMath.Erfc(-v * MathOps.SqrtHalf));
+    }
+}
+
+/// <summary>PyTorch's gelu(approximate="tanh"): x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).</summary>
+internal struct GeluTanhFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inner = MathOps.Const<T>(MathOps.SqrtTwoOverPi) * (x + MathOps.Const<T>(MathOps.GeluTanhCoefficient) * x * x * x);
+        return MathOps.Const<T>(0.5) * x * (T.One + T.Tanh(inner));
+    }
+}
+
+internal struct SiluFn : IFloatUnary
+{
+    public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * MathOps.Sigmoid(x);
+}
+
+internal struct PowFn : IFloatBinary
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T> => T.Pow(a, b);
+}
+
+// ---- backward functions: (g, saved) -> input gradient ----
+
+/// <summary>g * sign(x); zero at x = 0, as PyTorch.</summary>
+internal struct AbsBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * SignFn.Apply(x);
+}
+
+internal struct SquareBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * (x + x);
+}
+
+/// <summary>Saved: y = sqrt(x).</summary>
+internal struct SqrtBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g / (y + y);
+}
+
+/// <summary>Saved: y = 1/sqrt(x); d/dx = -y^3 / 2.</summary>
+internal struct RsqrtBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => MathOps.Const<T>(-0.5) * g * y * y * y;
+}
+
+internal struct SinBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * T.Cos(x);
+}
+
+internal struct CosBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => -g * T.Sin(x);
+}
+
+/// <summary>Saved: y = tanh(x).</summary>
+internal struct TanhBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g * (T.One - y * y);
+}
+
+/// <summary>Saved: y = sigmoid(x).</summary>
+internal struct SigmoidBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g * y * (T.One - y);
+}
+
+/// <summary>Saved: y = relu(x); the gradient at x = 0 is 0, as PyTorch's threshold_backward.</summary>
+internal struct ReluBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => y > T.Zero ? g : T.Zero;
+}
+
+internal struct ErfBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * MathOps.Const<T>(MathOps.TwoOverSqrtPi) * T.Exp(-x * x);
+}
+
+internal struct ErfcBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => -g * MathOps.Const<T>(MathOps.TwoOverSqrtPi) * T.Exp(-x * x);
+}
+
+/// <summary>d/dx x Phi(x) = Phi(x) + x phi(x).</summary>
+internal struct GeluBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double v = Cast.ToDouble(x);
+        double cdf = 0.5 * ErfMath.Erfc(-v * MathOps.SqrtHalf);
+        double pdf = MathOps.OneOverSqrtTwoPi * Math.Exp(-0.5 * v * v);
+        return g * Cast.FromDouble<T>(cdf + v * pdf);
+    }
+}
+
+/// <summary>The derivative of the tanh approximation, in PyTorch's arrangement.</summary>
+internal struct GeluTanhBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T k = MathOps.Const<T>(MathOps.SqrtTwoOverPi), c = MathOps.Const<T>(MathOps.GeluTanhCoefficient), half = MathOps.Const<T>(0.5);
+        T x2 = x * x;
+        T t = T.Tanh(k * (x + c * x2 * x));
+        T left = half * x, right = T.One + t;
+        T leftDerivative = half * right;
+        T rightDerivative = left * (T.One - t * t) * k * (T.One + MathOps.Const<T>(3) * c * x2);
+        return g * (leftDerivative + rightDerivative);
+    }
+}
+
+/// <summary>d/dx x sigmoid(x) = s (1 + x (1 - s)).</summary>
+internal struct SiluBackwardFn : IFloatBinary
+{
+    public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s = MathOps.Sigmoid(x);
+        return g * s * (T.One + x * (T.One - s));
+    }
+}

@@ -1,0 +1,42 @@
+using DeepGen.Autograd;
+using DeepGen.Kernels;
+
+namespace DeepGen;
+
+// Softmax and log-softmax along one dim, stable for large logits, with backward from the saved output.
+public sealed partial class Tensor
+{
+    /// <summary>exp(x) / sum(exp(x)) along <paramref name="dim"/> (the max is subtracted first, so large inputs do not overflow).</summary>
+    public Tensor Softmax(int dim) => SoftmaxOp(dim, log: false);
+
+    /// <summary>x - log(sum(exp(x))) along <paramref name="dim"/>: the log of <see cref="Softmax"/>, computed without taking a log of a rounded 0.</summary>
+    public Tensor LogSoftmax(int dim) => SoftmaxOp(dim, log: true);
+
+    Tensor SoftmaxOp(int dim, bool log)
+    {
+        string op = log ? "log_softmax" : "softmax";
+        int d = Shapes.NormalizeDim(dim, Rank, op);
+        if (!DType.IsFloatingPoint()) throw Elementwise.Unsupported(op, DType);
+        var x = RawContiguous();
+        var (outer, size, inner) = SoftmaxKernels.Split(shape, d);
+        var result = new Tensor(ShapeArray(), DType);
+        if (DType == DType.Float32) SoftmaxKernels.Forward<float>(x.BlockSpan<float>(), result.Data<float>(), outer, size, inner, log);
+        else SoftmaxKernels.Forward<double>(x.BlockSpan<double>(), result.Data<double>(), outer, size, inner, log);
+        if (GradMode.ShouldRecord(this))
+        {
+            var node = new Node(op, this);
+            var savedResult = node.Save(result);
+            node.SetBackward(g =>
+            {
+                var y = savedResult.Get();
+                var grad = g.RawContiguous();
+                var gx = new Tensor(y.ShapeArray(), y.DType);
+                if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y.BlockSpan<float>(), grad.BlockSpan<float>(), gx.Data<float>(), outer, size, inner, log);
+                else SoftmaxKernels.Backward<double>(y.BlockSpan<double>(), grad.BlockSpan<double>(), gx.Data<double>(), outer, size, inner, log);
+                return [gx];
+            });
+            result.WithGradFn(node);
+        }
+        return result;
+    }
+}
