@@ -17,4 +17,37 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "A [Shape] string is a comma-separated list of dimensions: names (B), whole numbers (28), a name scaled or offset by whole numbers (4*C, T+1), or '*' for any number of dimensions.",
         helpLinkUri: "docs/diagnostics/DG0002.md");
+
+    /// <summary>DG0003: a <c>[Model]</c> class that writes <c>VisitMembers</c> itself, so the generated one is skipped.</summary>
+    public static readonly DiagnosticDescriptor ModelDeclaresVisitMembers = new(
+        id: "DG0003",
+        title: "Model declares VisitMembers itself",
+        messageFormat: "Model '{0}' declares VisitMembers itself; the generated registration was skipped",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "DeepGen writes VisitMembers for a [Model] class from its Tensor and Module fields. A class that writes it by hand keeps its own, and must keep it in step with its fields; remove it to let DeepGen write it.",
+        helpLinkUri: "docs/diagnostics/DG0003.md");
+
+    /// <summary>DG0004: a <c>[Model]</c> class that does not derive from <c>DeepGen.Module</c>.</summary>
+    public static readonly DiagnosticDescriptor ModelMustDeriveFromModule = new(
+        id: "DG0004",
+        title: "[Model] class must derive from DeepGen.Module",
+        messageFormat: "[Model] class '{0}' must derive from DeepGen.Module",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A model is a module: DeepGen registers its parameters, buffers and sub-modules through Module.VisitMembers, so the class must derive from DeepGen.Module, directly or through another module class.",
+        helpLinkUri: "docs/diagnostics/DG0004.md");
+
+    /// <summary>DG0005: two members of a model registered under the same name (<c>_conv1</c> and <c>conv1</c>).</summary>
+    public static readonly DiagnosticDescriptor DuplicateMemberName = new(
+        id: "DG0005",
+        title: "Two members of a model have the same registered name",
+        messageFormat: "Model '{0}': members '{1}' and '{2}' are both registered as '{3}'; rename one of them",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A member is registered under its name with one leading underscore removed, so that state dict keys read as PyTorch's. Two members that differ only by that underscore would share a state dict key.",
+        helpLinkUri: "docs/diagnostics/DG0005.md");
 }

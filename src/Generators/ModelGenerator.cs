@@ -7,9 +7,10 @@ namespace DeepGen.Generators;
 
 /// <summary>
 /// The DeepGen model generator. For each <c>partial</c> class marked <c>[DeepGen.Model]</c> it builds a
-/// <see cref="ModelSpec"/> and checks the <c>[Shape]</c> annotations of <c>Forward</c> with
-/// <see cref="ShapeSpec"/> (DG0002). It writes no source yet: the compiled forward/backward arrive with
-/// the Fusion IR. Non-partial [Model] classes are left to the analyzer (DG0001).
+/// <see cref="ModelSpec"/>, reports its diagnostics (DG0002 to DG0005) and writes its <c>VisitMembers</c>
+/// override (<see cref="RegistrationEmitter"/>) into <c>&lt;Namespace&gt;.&lt;Type&gt;.g.cs</c>. The
+/// compiled forward/backward arrive with the Fusion IR. Non-partial [Model] classes are left to the
+/// analyzer (DG0001).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator
@@ -29,8 +30,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Models);
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = models
-            .Select(static (model, _) => ShapeDiagnostics(model))
-            .WithTrackingName(TrackingNames.ShapeDiagnostics);
+            .Select(static (model, _) => ModelDiagnostics.Of(model))
+            .WithTrackingName(TrackingNames.Diagnostics);
 
         context.RegisterSourceOutput(diagnostics, static (output, found) =>
         {
@@ -39,23 +40,25 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
         });
-    }
 
-    /// <summary>DG0002 for each <c>[Shape]</c> annotation of <paramref name="model"/> that does not parse.</summary>
-    internal static EquatableArray<DiagnosticInfo> ShapeDiagnostics(ModelSpec model)
-    {
-        var found = new List<DiagnosticInfo>();
-        foreach (ShapeAnnotationSpec shape in model.Shapes)
+        IncrementalValueProvider<string> projectDirectory = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) =>
+                options.GlobalOptions.TryGetValue("build_property.projectdir", out string? directory) ? directory : string.Empty)
+            .WithTrackingName(TrackingNames.ProjectDirectory);
+
+        // The registration spec holds no locations: moving code around a model leaves it equal, and the
+        // emit below is skipped.
+        IncrementalValuesProvider<RegistrationSpec?> registrations = models
+            .Combine(projectDirectory)
+            .Select(static (pair, _) => RegistrationEmitter.Plan(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.Registration);
+
+        context.RegisterSourceOutput(registrations, static (output, registration) =>
         {
-            if (!ShapeSpec.TryParse(shape.Text, out _, out ShapeSpecError? error))
+            if (registration is not null)
             {
-                found.Add(new DiagnosticInfo(
-                    Descriptors.InvalidShapeAnnotation,
-                    shape.Location,
-                    new[] { shape.Text ?? "null", shape.Target, error.Message }.ToEquatableArray()));
+                output.AddSource(registration.HintName, RegistrationEmitter.Emit(registration));
             }
-        }
-
-        return found.ToEquatableArray();
+        });
     }
 }

@@ -6,6 +6,12 @@ public static class TrackingNames
     /// <summary>[Model] classes turned into <see cref="ModelSpec"/>s.</summary>
     public const string Models = nameof(Models);
 
-    /// <summary>The diagnostics of each model's <c>[Shape]</c> annotations.</summary>
-    public const string ShapeDiagnostics = nameof(ShapeDiagnostics);
+    /// <summary>The diagnostics of each model (DG0002 to DG0005).</summary>
+    public const string Diagnostics = nameof(Diagnostics);
+
+    /// <summary>The project directory, read from the analyzer config options (for the generated files' headers).</summary>
+    public const string ProjectDirectory = nameof(ProjectDirectory);
+
+    /// <summary>Each model's <see cref="RegistrationSpec"/>: the input of the <c>VisitMembers</c> emitter.</summary>
+    public const string Registration = nameof(Registration);
 }

@@ -1,5 +1,3 @@
-using DeepGen.Generators;
-using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
@@ -7,26 +5,19 @@ namespace DeepGen.Analyzers.Tests;
 
 public class ShapeDiagnosticTests
 {
-    private static CSharpSourceGeneratorTest<ModelGenerator, DefaultVerifier> Generator(string source)
-    {
-        var test = Verifiers.Generator(source);
-        test.TestState.Sources.Add(("Tensor.cs", "namespace Sample { public sealed class Tensor { } }"));
-        return test;
-    }
-
     private static DiagnosticResult DG0002(int markup, string text, string target, string reason) =>
         new DiagnosticResult(Generators.Descriptors.InvalidShapeAnnotation).WithLocation(markup).WithArguments(text, target, reason);
 
     [Fact]
     public async Task Reports_an_invalid_shape_at_the_attribute_argument()
     {
-        var test = Generator("""
+        var test = Verifiers.Generator("""
             using DeepGen;
 
             namespace Sample;
 
             [Model]
-            public partial class Classifier
+            public partial class Classifier : Module
             {
                 public Tensor Forward([Shape({|#0:"B, 1/2"|})] Tensor x) => x;
             }
@@ -43,13 +34,13 @@ public class ShapeDiagnosticTests
     [Fact]
     public async Task Checks_every_parameter_and_the_return_value()
     {
-        var test = Generator("""
+        var test = Verifiers.Generator("""
             using DeepGen;
 
             namespace Sample;
 
             [Model]
-            public partial class Mixer
+            public partial class Mixer : Module
             {
                 [return: Shape({|#0:"B, H*W"|})]
                 public Tensor Forward([Shape("B, T, 4*C")] Tensor x, [Shape({|#1:"N,, *"|})] Tensor y, [Shape({|#2:null|})] Tensor z) => x;
@@ -67,15 +58,15 @@ public class ShapeDiagnosticTests
     {
         // Valid shapes; a bad shape outside a [Model] class, outside Forward, and on a non-partial
         // model (the analyzer's DG0001 covers that one, the generator skips it).
-        var test = Generator("""
+        var test = Verifiers.Generator("""
             using DeepGen;
 
             namespace Sample;
 
             [Model]
-            public partial class Classifier
+            public partial class Classifier : Module
             {
-                readonly Tensor weight = new();
+                readonly Tensor weight = Tensor.Zeros(10);
 
                 [return: Shape("B, 10")]
                 public Tensor Forward([Shape("B, 1, 28, 28")] Tensor x, [Shape("N, *")] Tensor rest, [Shape("")] Tensor scale) => weight;

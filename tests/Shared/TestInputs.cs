@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
@@ -7,20 +6,23 @@ using Microsoft.CodeAnalysis.Testing;
 namespace DeepGen.Testing;
 
 /// <summary>
-/// Inputs shared by the Roslyn-based tests (compiled into each test project that needs them):
-/// the real src/Runtime/Attributes.cs as source text, and net10.0 references taken from the running
-/// runtime, so no test downloads reference-assembly packages.
+/// Inputs shared by the Roslyn-based tests (compiled into each test project that needs them): the
+/// real DeepGen.Runtime assembly (attributes, Tensor, Module), and net10.0 references taken from the
+/// running runtime, so no test downloads reference-assembly packages.
 /// </summary>
 internal static class TestInputs
 {
-    /// <summary>The path under which the attribute source is added to test compilations.</summary>
-    public const string AttributesPath = "Attributes.cs";
-
-    /// <summary>The text of src/Runtime/Attributes.cs (embedded into the test assembly at build time).</summary>
-    public static string AttributesSource { get; } = ReadAttributes();
+    /// <summary>The name test compilations get: an assembly that, like a user's, does not see the runtime's internals.</summary>
+    public const string AssemblyName = "DeepGen.TestInput";
 
     /// <summary>The running runtime's own assemblies (TRUSTED_PLATFORM_ASSEMBLIES under the shared framework folder).</summary>
     public static ImmutableArray<MetadataReference> Net10References { get; } = FrameworkReferences();
+
+    /// <summary>DeepGen.Runtime.dll, as the test project references it.</summary>
+    public static MetadataReference RuntimeReference { get; } = MetadataReference.CreateFromFile(typeof(DeepGen.Module).Assembly.Location);
+
+    /// <summary><see cref="Net10References"/> and <see cref="RuntimeReference"/>: what a project that uses DeepGen compiles against.</summary>
+    public static ImmutableArray<MetadataReference> References { get; } = Net10References.Add(RuntimeReference);
 
     /// <summary>
     /// For Microsoft.CodeAnalysis.Testing: a target framework with no reference package (nothing to download);
@@ -31,26 +33,16 @@ internal static class TestInputs
     /// <summary>Parse options for test sources: the latest C#.</summary>
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
-    /// <summary>A library compilation of the attributes plus <paramref name="sources"/> (path, text).</summary>
-    public static CSharpCompilation Compilation(params (string Path, string Text)[] sources)
-    {
-        IEnumerable<SyntaxTree> trees = sources
-            .Prepend((Path: AttributesPath, Text: AttributesSource))
-            .Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path));
-        return CSharpCompilation.Create(
-            "DeepGen.TestInput",
-            trees,
-            Net10References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-    }
+    /// <summary>A library compilation of <paramref name="sources"/> (path, text) against <see cref="References"/>.</summary>
+    public static CSharpCompilation Compilation(params (string Path, string Text)[] sources) => Compilation(AssemblyName, sources);
 
-    private static string ReadAttributes()
-    {
-        using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("DeepGen.Attributes.cs")
-            ?? throw new InvalidOperationException("The embedded resource DeepGen.Attributes.cs is missing; see the test project file.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    /// <summary>The same, for an assembly called <paramref name="assemblyName"/>.</summary>
+    public static CSharpCompilation Compilation(string assemblyName, params (string Path, string Text)[] sources) =>
+        CSharpCompilation.Create(
+            assemblyName,
+            sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     private static ImmutableArray<MetadataReference> FrameworkReferences()
     {

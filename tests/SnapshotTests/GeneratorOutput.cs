@@ -11,8 +11,9 @@ namespace DeepGen.SnapshotTests;
 internal static class GeneratorOutput
 {
     /// <summary>
-    /// The generator's diagnostics (each with its source line and a caret underline) and its generated
-    /// sources, for the attributes plus <paramref name="sources"/>.
+    /// The generator's diagnostics (each with its source line and a caret underline), its generated
+    /// sources, and the compiler's warnings and errors on <paramref name="sources"/> plus the generated
+    /// sources, compiled against DeepGen.Runtime.
     /// </summary>
     public static string Render(params (string Path, string Text)[] sources)
     {
@@ -38,6 +39,18 @@ internal static class GeneratorOutput
         foreach (GeneratedSourceResult source in result.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
         {
             text.Append(CultureInfo.InvariantCulture, $"\n// ---- {source.HintName} ----\n").Append(source.SourceText);
+        }
+
+        Compilation output = compilation.AddSyntaxTrees(result.GeneratedSources.Select(s => s.SyntaxTree));
+        List<Diagnostic> compiler = output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+            .OrderBy(d => d.Location.GetLineSpan().Path, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.SourceSpan.Start)
+            .ToList();
+        text.Append(CultureInfo.InvariantCulture, $"\n// Compiler warnings and errors with the generated sources: {compiler.Count}\n");
+        foreach (Diagnostic diagnostic in compiler)
+        {
+            text.Append('\n').Append(Describe(diagnostic, output));
         }
 
         return text.ToString();
