@@ -1,0 +1,52 @@
+namespace DeepGen.Kernels;
+
+/// <summary>When a kernel is big enough to be worth splitting over threads, and the splitting itself.</summary>
+internal static class Parallelism
+{
+    /// <summary>
+    /// Multiply-adds (or comparable element steps) below which handing work to other threads costs more
+    /// than it saves: a Parallel.For costs some microseconds, about what a core needs for this much work.
+    /// </summary>
+    public const long MinWork = 1 << 18;
+
+    public static int Workers => Environment.ProcessorCount;
+
+    public static bool Worthwhile(long work) => Workers > 1 && work >= MinWork;
+
+    /// <summary>
+    /// Runs body(i) for i in [0, count): over threads when the total work is large enough, else in order.
+    /// The body is told whether it may itself go parallel (only when this loop does not).
+    /// </summary>
+    public static void For(int count, long workPerItem, Action<int, bool> body)
+    {
+        if (count > 1 && Worthwhile(workPerItem * count))
+            Parallel.For(0, count, i => body(i, false));
+        else
+            for (int i = 0; i < count; i++) body(i, true);
+    }
+
+    /// <summary>
+    /// As <see cref="For"/>, with a scratch array of <paramref name="bufferLength"/> elements per worker
+    /// (rented, not zeroed) handed to every call that worker makes.
+    /// </summary>
+    public static void ForWithBuffer<T>(int count, long workPerItem, int bufferLength, Action<int, T[], bool> body)
+    {
+        if (count > 1 && Worthwhile(workPerItem * count))
+        {
+            Parallel.For(0, count,
+                () => System.Buffers.ArrayPool<T>.Shared.Rent(bufferLength),
+                (i, _, buffer) => { body(i, buffer, false); return buffer; },
+                buffer => System.Buffers.ArrayPool<T>.Shared.Return(buffer));
+            return;
+        }
+        var scratch = System.Buffers.ArrayPool<T>.Shared.Rent(bufferLength);
+        try
+        {
+            for (int i = 0; i < count; i++) body(i, scratch, true);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+}
