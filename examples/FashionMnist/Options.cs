@@ -39,7 +39,7 @@ public sealed record Options
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option {args[i]} needs a value");
             options = args[i] switch
             {
-                "--model" => options with { Model = Value() is "cnn" or "mlp" or "both" and var m ? m : throw new ArgumentException($"--model must be cnn, mlp or both, got {args[i]}") },
+                "--model" => options with { Model = ModelName(Value()) },
                 "--epochs" => options with { Epochs = PositiveInt(Value(), "--epochs") },
                 "--batch-size" => options with { BatchSize = PositiveInt(Value(), "--batch-size") },
                 "--lr" => options with { LearningRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
@@ -53,6 +53,9 @@ public sealed record Options
         }
         return options;
     }
+
+    static string ModelName(string text) =>
+        text is "cnn" or "mlp" or "both" ? text : throw new ArgumentException($"--model must be cnn, mlp or both, got {text}");
 
     static int PositiveInt(string text, string name) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{name} must be a positive integer, got {text}");

@@ -86,7 +86,7 @@ public static class Program
 
     static int EvaluateCheckpoint(string path, TensorDataset test, TextWriter output)
     {
-        var (tensors, metadata) = Safetensors.LoadWithMetadata(path);
+        var tensors = Safetensors.Load(path, out var metadata);
         if (!metadata.TryGetValue("model", out var name) || name is not ("cnn" or "mlp"))
         {
             output.WriteLine($"error: {path} does not say which model it holds (metadata \"model\" must be cnn or mlp)");

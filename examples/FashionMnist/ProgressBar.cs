@@ -25,7 +25,7 @@ public sealed class ProgressBar(string label, int total, TextWriter output)
             return;
         }
         int decile = total == 0 ? 10 : done * 10 / total;
-        if (decile != lastDecile && (decile > lastDecile))
+        if (decile > lastDecile)
         {
             lastDecile = decile;
             output.WriteLine(line);

@@ -49,7 +49,7 @@ public sealed class FashionMnistExampleTests : IDisposable
         Assert.True(code == 0, text);
         var checkpoint = Path.Combine(folder, "mlp.safetensors");
         var data = DeepGen.Data.FashionMnist.Load(DeepGen.Data.FashionMnist.DefaultFolder, train: false);
-        var (tensors, _) = DeepGen.IO.Safetensors.LoadWithMetadata(checkpoint);
+        var tensors = DeepGen.IO.Safetensors.Load(checkpoint);
         var first = Example.CreateModel("mlp");
         first.LoadStateDict(tensors);
         var second = Example.CreateModel("mlp");
