@@ -44,17 +44,31 @@ internal static class Shapes
     /// <summary>NumPy/PyTorch broadcasting of two shapes, or an exception naming the op and both shapes.</summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
+        if (TryBroadcast(a, b, out var result, out int dim)) return result;
+        int rank = result.Length;
+        int da = dim < rank - a.Length ? 1 : a[dim - (rank - a.Length)];
+        int db = dim < rank - b.Length ? 1 : b[dim - (rank - b.Length)];
+        throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast: dimension {dim} is {da} in one and {db} in the other");
+    }
+
+    /// <summary>Broadcasts two shapes; on failure <paramref name="badDim"/> is the first dim (of the result) that disagrees.</summary>
+    public static bool TryBroadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, out int[] result, out int badDim)
+    {
         int rank = Math.Max(a.Length, b.Length);
-        var result = new int[rank];
+        result = new int[rank];
         for (int i = 0; i < rank; i++)
         {
             int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
             int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
             if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast: dimension {i} is {da} in one and {db} in the other");
+            {
+                badDim = i;
+                return false;
+            }
             result[i] = da == 1 ? db : da;
         }
-        return result;
+        badDim = -1;
+        return true;
     }
 
     public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);

@@ -47,16 +47,8 @@ public sealed partial class Tensor
     {
         var batchA = a.Rank > 2 ? a.shape[..^2] : [];
         var batchB = b.Rank > 2 ? b.shape[..^2] : [];
-        int rank = Math.Max(batchA.Length, batchB.Length);
-        var batch = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int da = i < rank - batchA.Length ? 1 : batchA[i - (rank - batchA.Length)];
-            int db = i < rank - batchB.Length ? 1 : batchB[i - (rank - batchB.Length)];
-            if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"matmul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions {Shapes.Format(batchA)} and {Shapes.Format(batchB)} cannot be broadcast");
-            batch[i] = da == 1 ? db : da;
-        }
+        if (!Shapes.TryBroadcast(batchA, batchB, out var batch, out _))
+            throw new ArgumentException($"matmul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions {Shapes.Format(batchA)} and {Shapes.Format(batchB)} cannot be broadcast");
         return batch;
     }
 
