@@ -39,8 +39,11 @@ public static class CurvePlot
             double v = min + (max - min) * t / 4;
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x0 - 6}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\">{v.ToString("0.###", CultureInfo.InvariantCulture)}</text>\n");
         }
+        // at most about ten epoch labels, so long runs stay legible
+        int every = Math.Max(1, (values.Count + 9) / 10);
         for (int i = 0; i < values.Count; i++)
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(i))}\" y=\"{y0 + 16}\" text-anchor=\"middle\">{i + 1}</text>\n");
+            if (i == 0 || (i + 1) % every == 0)
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(i))}\" y=\"{y0 + 16}\" text-anchor=\"middle\">{i + 1}</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x0 + plotWidth / 2}\" y=\"{y0 + 32}\" text-anchor=\"middle\">epoch</text>\n");
         if (values.Count > 0)
         {
