@@ -286,6 +286,47 @@ public class ElementwiseFastPathTests
         }
     }
 
+    [Fact]
+    public void ErfErfcAndGeluAgreeWithTheScalarForms()
+    {
+        // the vector forms use the scalar forms' rational approximations; only exp differs, by at most an ulp
+        double[] edges = [0.46875, -0.46875, 0.4687, 4, -4, 4.0001, 26.5, 26.6, -26.6, 30, double.NegativeInfinity, double.PositiveInfinity, double.NaN, 0, -0.0];
+        foreach (var dtype in Floats)
+            foreach (int n in Sizes)
+            {
+                var v = Values(n, (ulong)n + 51, -8, 8);
+                for (int k = 0; k < edges.Length && k < n; k++) v[n - 1 - k] = edges[k];
+                foreach (var layout in new[] { Layout.Contiguous, Layout.Stepped })
+                {
+                    var x = Make(v, [n], dtype, layout);
+                    var r = v.Select(e => Round(e, dtype)).ToArray();
+                    var ulps = WithinUlps(dtype, dtype == DType.Float32 ? 1 : 4);
+                    CheckAll(x.Erf(), [n], dtype, i => Round(ErfMath.Erf(r[i]), dtype), ulps, $"erf {dtype.Name()} {layout} n={n}");
+                    CheckAll(x.Erfc(), [n], dtype, i => Round(ErfMath.Erfc(r[i]), dtype), ulps, $"erfc {dtype.Name()} {layout} n={n}");
+                    CheckAll(x.Gelu(), [n], dtype, i => Round(0.5 * r[i] * ErfMath.Erfc(-r[i] * Math.Sqrt(0.5)), dtype), ulps, $"gelu {dtype.Name()} {layout} n={n}");
+                }
+
+                var leaf = Make(v, [n], dtype, Layout.Contiguous).RequiresGrad_();
+                var g = Make(Values(n, (ulong)n + 53, specials: false), [n], dtype, Layout.Contiguous);
+                leaf.Gelu().Backward(g);
+                var xs = leaf.Detach().ToArray<double>();
+                var gs = g.ToArray<double>();
+                var grad = leaf.Grad!.ToArray<double>();
+                double epsilon = dtype == DType.Float32 ? Math.Pow(2, -23) : Math.Pow(2, -52);
+                for (int i = 0; i < n; i++)
+                {
+                    double cdf = 0.5 * ErfMath.Erfc(-xs[i] * Math.Sqrt(0.5));
+                    double slope = xs[i] * Math.Exp(-0.5 * xs[i] * xs[i]) / Math.Sqrt(2 * Math.PI);
+                    double expected = Round(gs[i] * Round(cdf + slope, dtype), dtype);
+                    if (double.IsNaN(expected) && double.IsNaN(grad[i])) continue;
+                    // cdf + slope cancels near x = -0.75, so the error scales with the terms, not their sum
+                    double tolerance = 4 * epsilon * Math.Abs(gs[i]) * (Math.Abs(cdf) + Math.Abs(slope)) + 2 * epsilon * Math.Abs(expected);
+                    if (!(Math.Abs(grad[i] - expected) <= tolerance))
+                        Assert.Fail($"gelu backward {dtype.Name()} n={n} [{i}] x = {xs[i]:R}: expected {expected:R}, got {grad[i]:R}");
+                }
+            }
+    }
+
     // ---- binary ops ----
 
     /// <summary>Operand shapes and layouts that exercise each inner-row pattern: both contiguous, one broadcast, strided.</summary>

@@ -141,11 +141,15 @@ internal struct SigmoidFn : IFloatUnary
 internal struct ErfFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erf(Cast.ToDouble(x)));
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Erf(x);
 }
 
 internal struct ErfcFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erfc(Cast.ToDouble(x)));
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Erfc(x);
 }
 
 /// <summary>x * Phi(x), computed in double as x/2 * erfc(-x/sqrt 2), which keeps its accuracy for negative x.</summary>
@@ -156,6 +160,9 @@ internal struct GeluFn : IFloatUnary
         double v = Cast.ToDouble(x);
         return Cast.FromDouble<T>(0.5 * v * ErfMath.Erfc(-v * MathOps.SqrtHalf));
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Gelu(x);
 }
 
 /// <summary>PyTorch's gelu(approximate="tanh"): x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).</summary>
@@ -293,6 +300,9 @@ internal struct GeluBackwardFn : IFloatBinary
         double pdf = MathOps.OneOverSqrtTwoPi * Math.Exp(-0.5 * v * v);
         return g * Cast.FromDouble<T>(cdf + v * pdf);
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => g * VectorMath.GeluDerivative(x);
 }
 
 /// <summary>The derivative of the tanh approximation, in PyTorch's arrangement.</summary>
