@@ -427,6 +427,26 @@ public class ElementwiseFastPathTests
         for (int i = 0; i < eq.Length; i++) Assert.Equal(i % 5 == 3, eq[i]);
     }
 
+    [Fact]
+    public void TransposedOperandsOfManyTilesMatchScalarReference()
+    {
+        // shapes with several full and partial 32 x 32 tiles, outer dims, and (300 x 400) the threaded path
+        foreach (var shape in new[] { new[] { 70, 100 }, new[] { 2, 45, 33 }, new[] { 300, 400 } })
+            foreach (var dtype in Floats)
+            {
+                var (a, va) = Operand(shape, Layout.Transposed, dtype, 8);
+                var (b, vb) = Operand(shape, Layout.Contiguous, dtype, 9);
+                CheckAll(a.Contiguous(), shape, dtype, i => va[i], SameBits, $"contiguous {Shapes.Format(shape)} {dtype.Name()}");
+                CheckAll(a.Neg(), shape, dtype, i => -va[i], SameBits, $"neg {Shapes.Format(shape)} {dtype.Name()}");
+                CheckAll(b - a, shape, dtype, i => Round(vb[i] - va[i], dtype), SameBits, $"sub {Shapes.Format(shape)} {dtype.Name()}");
+                var converted = dtype == DType.Float32 ? a.Double() : a.Float();
+                CheckAll(converted, shape, converted.DType, i => (float)va[i], SameBits, $"cast {Shapes.Format(shape)} {dtype.Name()}");
+                // in place into the transposed view
+                a.Add_(b);
+                CheckAll(a, shape, dtype, i => Round(va[i] + vb[i], dtype), SameBits, $"add_ {Shapes.Format(shape)} {dtype.Name()}");
+            }
+    }
+
     // ---- in-place ops ----
 
     [Fact]

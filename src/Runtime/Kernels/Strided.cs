@@ -136,27 +136,100 @@ internal static class ElementLoop
     /// <summary>Elements per parallel chunk at least.</summary>
     const long MinChunk = 1 << 14;
 
+    /// <summary>Side of the square tiles a loop walks in when an operand steps far along the rows (a transpose).</summary>
+    const int Tile = 32;
+
+    /// <summary>Inner strides beyond this many elements leave most of each cache line unread along a row.</summary>
+    const int FarStride = 8;
+
     public static void Run<TAction>(ElementLayout layout, TAction action) where TAction : struct, IRowAction
     {
         long n = layout.Count;
         if (n == 0) return;
+        bool tiled = WantsTiles(layout);
+        // the units handed out: elements, or for tiled loops strips of up to Tile rows
+        long units = tiled ? Strips(layout) : n;
         int workers = Parallelism.Workers;
         if (workers < 2 || n < ParallelThreshold)
         {
-            ForRange(layout, 0, n, ref action);
+            Walk(layout, tiled, 0, units, ref action);
             return;
         }
         // a few chunks per worker, so a worker delayed by a busy machine does not hold up the others
-        long chunks = Math.Min(workers * 4L, (n + MinChunk - 1) / MinChunk);
+        long chunks = Math.Min(Math.Min(workers * 4L, (n + MinChunk - 1) / MinChunk), units);
+        long size = (units + chunks - 1) / chunks;
         // chunk edges on multiples of 64 elements keep contiguous rows vector- and cache-line-aligned inside
-        long size = ((n + chunks - 1) / chunks + 63) & ~63L;
-        int count = (int)((n + size - 1) / size);
+        if (!tiled) size = (size + 63) & ~63L;
+        int count = (int)((units + size - 1) / size);
         Parallel.For(0, count, c =>
         {
             var own = action;
             long start = c * size;
-            ForRange(layout, start, Math.Min(n, start + size), ref own);
+            Walk(layout, tiled, start, Math.Min(units, start + size), ref own);
         });
+    }
+
+    static void Walk<TAction>(ElementLayout layout, bool tiled, long start, long end, ref TAction action) where TAction : struct, IRowAction
+    {
+        if (tiled) ForStrips(layout, start, end, ref action);
+        else ForRange(layout, start, end, ref action);
+    }
+
+    /// <summary>
+    /// Whether some operand steps so far along the rows that walking row by row would touch a new cache line per
+    /// element, as when copying a transposed matrix: then square tiles let each line serve many rows.
+    /// </summary>
+    static bool WantsTiles(ElementLayout layout)
+    {
+        int rank = layout.Rank;
+        if (rank < 2 || layout.Shape[rank - 1] < 2 || layout.Shape[rank - 2] < 2) return false;
+        foreach (var s in layout.Strides)
+            if (Math.Abs(s[rank - 1]) > FarStride) return true;
+        return false;
+    }
+
+    /// <summary>Strips of up to <see cref="Tile"/> rows: the outer dims' count times ceil(rows / Tile).</summary>
+    static long Strips(ElementLayout layout)
+    {
+        int rank = layout.Rank;
+        long outer = layout.Count / ((long)layout.Shape[rank - 1] * layout.Shape[rank - 2]);
+        return outer * ((layout.Shape[rank - 2] + Tile - 1) / Tile);
+    }
+
+    /// <summary>Walks strips [start, end) tile by tile: Tile rows of Tile elements, then the next tile along.</summary>
+    static void ForStrips<TAction>(ElementLayout layout, long start, long end, ref TAction action) where TAction : struct, IRowAction
+    {
+        var shape = layout.Shape;
+        var strides = layout.Strides;
+        int rank = shape.Length, operands = strides.Length;
+        int rows = shape[rank - 2], cols = shape[rank - 1], stripsPerBlock = (rows + Tile - 1) / Tile;
+        Span<int> strip = stackalloc int[operands];
+        Span<int> offsets = stackalloc int[operands];
+        Span<int> inner = stackalloc int[operands];
+        for (int k = 0; k < operands; k++) inner[k] = strides[k][rank - 1];
+        for (long unit = start; unit < end; unit++)
+        {
+            long block = unit / stripsPerBlock;
+            int firstRow = (int)(unit % stripsPerBlock) * Tile, lastRow = Math.Min(rows, firstRow + Tile);
+            for (int k = 0; k < operands; k++) strip[k] = layout.Offsets[k] + firstRow * strides[k][rank - 2];
+            // the outer dims' coordinates of this block
+            long rest = block;
+            for (int d = rank - 3; d >= 0; d--)
+            {
+                int coordinate = (int)(rest % shape[d]);
+                rest /= shape[d];
+                for (int k = 0; k < operands; k++) strip[k] += coordinate * strides[k][d];
+            }
+            for (int c = 0; c < cols; c += Tile)
+            {
+                int count = Math.Min(Tile, cols - c);
+                for (int r = firstRow; r < lastRow; r++)
+                {
+                    for (int k = 0; k < operands; k++) offsets[k] = strip[k] + (r - firstRow) * strides[k][rank - 2] + c * inner[k];
+                    action.Row(offsets, inner, count);
+                }
+            }
+        }
     }
 
     /// <summary>Calls the action on the rows (or parts of rows) that hold elements [start, end) in row-major order.</summary>

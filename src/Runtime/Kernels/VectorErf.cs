@@ -7,26 +7,11 @@ namespace DeepGen.Kernels;
 /// <see cref="ErfMath"/>'s erf and erfc (Cody's rational approximations) over four double lanes, with the same
 /// coefficients and the same order of operations; only exp differs (<see cref="VectorMath.Exp(Vector256{double})"/>,
 /// within 1 ulp of Math.Exp), so results agree with the scalar forms to an ulp or two. Each range's
-/// approximation is evaluated only when some lane falls in it.
+/// approximation is evaluated only when some lane falls in it. The coefficients are ErfMath's, written out so
+/// each step is one add and one multiply on a constant.
 /// </summary>
 internal static class VectorErf
 {
-    static readonly double[] A = [3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03, 1.85777706184603153e-1];
-    static readonly double[] B = [2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03];
-    static readonly double[] C =
-    [
-        5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
-        8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
-        2.15311535474403846e-8,
-    ];
-    static readonly double[] D =
-    [
-        1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
-        3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03,
-    ];
-    static readonly double[] P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
-    static readonly double[] Q = [2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
-
     const double Threshold = 0.46875;
     const double OneOverSqrtPi = 0.56418958354775628695;
     const double XBig = 26.543;
@@ -61,13 +46,14 @@ internal static class VectorErf
     /// <summary>A(z) / B(z), the small-argument approximation of erf(x) / x with z = x^2.</summary>
     static Vector256<double> SmallRatio(Vector256<double> z)
     {
-        Vector256<double> num = A[4] * z, den = z;
-        for (int i = 0; i < 3; i++)
-        {
-            num = (num + Vector256.Create(A[i])) * z;
-            den = (den + Vector256.Create(B[i])) * z;
-        }
-        return (num + Vector256.Create(A[3])) / (den + Vector256.Create(B[3]));
+        var num = 1.85777706184603153e-1 * z;
+        num = Step(num, 3.16112374387056560e00, z);
+        num = Step(num, 1.13864154151050156e02, z);
+        num = Step(num, 3.77485237685302021e02, z);
+        var den = Step(z, 2.36012909523441209e01, z);
+        den = Step(den, 2.44024637934444173e02, z);
+        den = Step(den, 1.28261652607737228e03, z);
+        return (num + Vector256.Create(3.20937758913846947e03)) / (den + Vector256.Create(2.84423683343917062e03));
     }
 
     /// <summary>erfc(y) for the lanes with y &gt; 0.46875 (the others get garbage, selected away).</summary>
@@ -77,36 +63,52 @@ internal static class VectorErf
         Vector256<double> ratio = Vector256<double>.Zero;
         if (Vector256.LessThanOrEqualAny(y, four))
         {
-            Vector256<double> num = C[8] * y, den = y;
-            for (int i = 0; i < 7; i++)
-            {
-                num = (num + Vector256.Create(C[i])) * y;
-                den = (den + Vector256.Create(D[i])) * y;
-            }
-            ratio = (num + Vector256.Create(C[7])) / (den + Vector256.Create(D[7]));
+            var num = 2.15311535474403846e-8 * y;
+            num = Step(num, 5.64188496988670089e-1, y);
+            num = Step(num, 8.88314979438837594e00, y);
+            num = Step(num, 6.61191906371416295e01, y);
+            num = Step(num, 2.98635138197400131e02, y);
+            num = Step(num, 8.81952221241769090e02, y);
+            num = Step(num, 1.71204761263407058e03, y);
+            num = Step(num, 2.05107837782607147e03, y);
+            var den = Step(y, 1.57449261107098347e01, y);
+            den = Step(den, 1.17693950891312499e02, y);
+            den = Step(den, 5.37181101862009858e02, y);
+            den = Step(den, 1.62138957456669019e03, y);
+            den = Step(den, 3.29079923573345963e03, y);
+            den = Step(den, 4.36261909014324716e03, y);
+            den = Step(den, 3.43936767414372164e03, y);
+            ratio = (num + Vector256.Create(1.23033935479799725e03)) / (den + Vector256.Create(1.23033935480374942e03));
         }
         if (Vector256.GreaterThanAny(y, four))
         {
             var z = Vector256<double>.One / (y * y);
-            Vector256<double> num = P[5] * z, den = z;
-            for (int i = 0; i < 4; i++)
-            {
-                num = (num + Vector256.Create(P[i])) * z;
-                den = (den + Vector256.Create(Q[i])) * z;
-            }
-            var far = (Vector256.Create(OneOverSqrtPi) - z * (num + Vector256.Create(P[4])) / (den + Vector256.Create(Q[4]))) / y;
+            var num = 1.63153871373020978e-2 * z;
+            num = Step(num, 3.05326634961232344e-1, z);
+            num = Step(num, 3.60344899949804439e-1, z);
+            num = Step(num, 1.25781726111229246e-1, z);
+            num = Step(num, 1.60837851487422766e-2, z);
+            var den = Step(z, 2.56852019228982242e00, z);
+            den = Step(den, 1.87295284992346047e00, z);
+            den = Step(den, 5.27905102951428412e-1, z);
+            den = Step(den, 6.05183413124413191e-2, z);
+            var far = (Vector256.Create(OneOverSqrtPi) - z * (num + Vector256.Create(6.58749161529837803e-4)) / (den + Vector256.Create(2.33520497626869185e-3))) / y;
             ratio = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, four), ratio, far);
         }
         var result = ExpMinusSquare(y) * ratio;
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(y, Vector256.Create(XBig)), Vector256<double>.Zero, result);
     }
 
+    /// <summary>(acc + c) * x: one step of the scalar forms' polynomial loops.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<double> Step(Vector256<double> acc, double c, Vector256<double> x) => (acc + Vector256.Create(c)) * x;
+
     /// <summary>exp(-y^2) as exp(-r^2) exp(-(y - r)(y + r)) with r = y rounded down to a multiple of 1/16, so r^2 is exact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<double> ExpMinusSquare(Vector256<double> y)
     {
         var sixteen = Vector256.Create(16.0);
-        var r = Vector256.Truncate(y * sixteen) / sixteen;
+        var r = Vector256.Truncate(y * sixteen) * (1 / 16.0);
         return VectorMath.Exp(-r * r) * VectorMath.Exp(-(y - r) * (y + r));
     }
 }
