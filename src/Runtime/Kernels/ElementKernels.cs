@@ -98,6 +98,7 @@ internal static class ElementKernels
         public TIn[] Src;
         public TOp Op;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
         {
             ref TOut d = ref At(Dst, offsets[0]);
@@ -118,6 +119,7 @@ internal static class ElementKernels
         public T[] A, B;
         public TOp Op;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
         {
             ref TOut d = ref At(Dst, offsets[0]);
@@ -146,6 +148,7 @@ internal static class ElementKernels
         public TOut[] Dst;
         public TIn[] Src;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
         {
             ref TOut d = ref At(Dst, offsets[0]);
@@ -175,6 +178,7 @@ internal static class ElementKernels
         public T[] Dst, X, Y;
         public bool[] C;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
         {
             ref T d = ref At(Dst, offsets[0]);
@@ -193,6 +197,7 @@ internal static class ElementKernels
         public bool[] Mask;
         public T Value;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
         {
             ref T d = ref At(Dst, offsets[0]);

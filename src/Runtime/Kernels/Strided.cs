@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DeepGen.Kernels;
 
 /// <summary>
@@ -125,6 +127,11 @@ internal sealed class ElementLayout
 }
 
 /// <summary>Runs an elementwise row action over an <see cref="ElementLayout"/>, over threads when it is big.</summary>
+/// <remarks>
+/// The walkers and the row actions are compiled fully optimised from the first call
+/// (AggressiveOptimization): each runs its loops many times per call but may be called only a few times, so
+/// it would otherwise spend its first calls in unoptimised tier-0 code, where every span access is a call.
+/// </remarks>
 internal static class ElementLoop
 {
     /// <summary>
@@ -197,6 +204,7 @@ internal static class ElementLoop
     }
 
     /// <summary>Walks strips [start, end) tile by tile: Tile rows of Tile elements, then the next tile along.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void ForStrips<TAction>(ElementLayout layout, long start, long end, ref TAction action) where TAction : struct, IRowAction
     {
         var shape = layout.Shape;
@@ -233,6 +241,7 @@ internal static class ElementLoop
     }
 
     /// <summary>Calls the action on the rows (or parts of rows) that hold elements [start, end) in row-major order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForRange<TAction>(ElementLayout layout, long start, long end, ref TAction action) where TAction : struct, IRowAction
     {
         var shape = layout.Shape;
