@@ -19,14 +19,21 @@ public abstract class Storage
     /// <summary>Bumped by every in-place write to this storage (PyTorch's version counter).</summary>
     public int Version { get; internal set; }
 
-    internal static Storage Allocate(DType dtype, int length) => dtype switch
+    /// <summary>
+    /// A zeroed storage, or with <paramref name="uninitialized"/> one whose contents are garbage: only for
+    /// kernels that overwrite every element, where zeroing a big buffer first would cost a whole extra pass.
+    /// </summary>
+    internal static Storage Allocate(DType dtype, int length, bool uninitialized = false) => dtype switch
     {
-        DType.Float32 => new Storage<float>(new float[length]),
-        DType.Float64 => new Storage<double>(new double[length]),
-        DType.Int64 => new Storage<long>(new long[length]),
-        DType.Bool => new Storage<bool>(new bool[length]),
+        DType.Float32 => new Storage<float>(NewArray<float>(length, uninitialized)),
+        DType.Float64 => new Storage<double>(NewArray<double>(length, uninitialized)),
+        DType.Int64 => new Storage<long>(NewArray<long>(length, uninitialized)),
+        DType.Bool => new Storage<bool>(NewArray<bool>(length, uninitialized)),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
+
+    static T[] NewArray<T>(int length, bool uninitialized) where T : unmanaged =>
+        uninitialized ? GC.AllocateUninitializedArray<T>(length) : new T[length];
 }
 
 /// <summary>A CPU storage backed by a managed array.</summary>

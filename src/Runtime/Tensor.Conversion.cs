@@ -25,7 +25,7 @@ public sealed partial class Tensor
 
     Tensor CopyAs(DType dtype, string op)
     {
-        var result = new Tensor(ShapeArray(), dtype);
+        var result = Uninitialized(ShapeArray(), dtype);
         Elementwise.CopyInto(result, this, op);
         // gradients pass through unchanged; the engine converts them back to this tensor's dtype
         if (dtype.IsFloatingPoint() && GradMode.ShouldRecord(this))
@@ -49,7 +49,7 @@ public sealed partial class Tensor
     internal Tensor RawTo(DType dtype)
     {
         if (dtype == DType) return this;
-        var result = new Tensor(ShapeArray(), dtype);
+        var result = Uninitialized(ShapeArray(), dtype);
         Elementwise.CopyInto(result, this, "to");
         return result;
     }

@@ -20,7 +20,7 @@ public sealed partial class Tensor
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32)
     {
         Shapes.CheckShape(shape, "full");
-        var t = new Tensor((int[])shape.Clone(), dtype);
+        var t = Uninitialized((int[])shape.Clone(), dtype);
         t.FillRaw(value);
         return t;
     }

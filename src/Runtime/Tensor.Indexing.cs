@@ -132,7 +132,7 @@ public sealed partial class Tensor
     /// <summary>A contiguous copy with its own storage that records nothing.</summary>
     Tensor RawContiguousCopy()
     {
-        var copy = new Tensor(ShapeArray(), DType);
+        var copy = Uninitialized(ShapeArray(), DType);
         Elementwise.CopyInto(copy, this, "clone");
         return copy;
     }

@@ -108,7 +108,7 @@ public sealed partial class Tensor
     internal Tensor RawContiguous()
     {
         if (IsContiguous) return this;
-        var result = new Tensor(ShapeArray(), DType);
+        var result = Uninitialized(ShapeArray(), DType);
         Kernels.Elementwise.CopyInto(result, this, "contiguous");
         return result;
     }

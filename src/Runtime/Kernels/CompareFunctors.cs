@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
 
@@ -7,32 +8,44 @@ namespace DeepGen.Kernels;
 internal struct LtFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a < b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => Vector256.LessThan(a, b);
 }
 
 internal struct LeFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a <= b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => Vector256.LessThanOrEqual(a, b);
 }
 
 internal struct GtFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a > b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => Vector256.GreaterThan(a, b);
 }
 
 internal struct GeFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a >= b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => Vector256.GreaterThanOrEqual(a, b);
 }
 
 internal struct EqFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a == b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => Vector256.Equals(a, b);
 }
 
 /// <summary>True for NaN against anything, as IEEE and PyTorch say.</summary>
 internal struct NeFn : INumericCompare
 {
     public static bool Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a != b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> => ~Vector256.Equals(a, b);
 }
 
 internal struct LogicalNotOp : Elementwise.IMap<bool, bool>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
 
@@ -13,40 +14,40 @@ internal static class Elementwise
     /// <summary>a (op) b for numeric dtypes; both operands must already have the same dtype.</summary>
     public static Tensor Binary<TFn>(Tensor a, Tensor b, string op) where TFn : struct, INumericBinary => a.DType switch
     {
-        DType.Float32 => Zip<float, float, NumericBinary<float, TFn>>(a, b, op),
-        DType.Float64 => Zip<double, double, NumericBinary<double, TFn>>(a, b, op),
-        DType.Int64 => Zip<long, long, NumericBinary<long, TFn>>(a, b, op),
+        DType.Float32 => ZipOp<float, float, NumericBinary<float, TFn>>(a, b, op),
+        DType.Float64 => ZipOp<double, double, NumericBinary<double, TFn>>(a, b, op),
+        DType.Int64 => ZipOp<long, long, NumericBinary<long, TFn>>(a, b, op),
         _ => throw Unsupported(op, a.DType),
     };
 
     public static Tensor Compare<TFn>(Tensor a, Tensor b, string op) where TFn : struct, INumericCompare => a.DType switch
     {
-        DType.Float32 => Zip<float, bool, NumericCompare<float, TFn>>(a, b, op),
-        DType.Float64 => Zip<double, bool, NumericCompare<double, TFn>>(a, b, op),
-        DType.Int64 => Zip<long, bool, NumericCompare<long, TFn>>(a, b, op),
+        DType.Float32 => ZipOp<float, bool, NumericCompare<float, TFn>>(a, b, op),
+        DType.Float64 => ZipOp<double, bool, NumericCompare<double, TFn>>(a, b, op),
+        DType.Int64 => ZipOp<long, bool, NumericCompare<long, TFn>>(a, b, op),
         _ => throw Unsupported(op, a.DType),
     };
 
     public static Tensor Unary<TFn>(Tensor x, string op) where TFn : struct, INumericUnary => x.DType switch
     {
-        DType.Float32 => Map<float, float, NumericUnary<float, TFn>>(x),
-        DType.Float64 => Map<double, double, NumericUnary<double, TFn>>(x),
-        DType.Int64 => Map<long, long, NumericUnary<long, TFn>>(x),
+        DType.Float32 => MapOp<float, NumericUnary<float, TFn>>(x),
+        DType.Float64 => MapOp<double, NumericUnary<double, TFn>>(x),
+        DType.Int64 => MapOp<long, NumericUnary<long, TFn>>(x),
         _ => throw Unsupported(op, x.DType),
     };
 
     /// <summary>f(x) for floating dtypes; callers convert integral inputs to float32 first.</summary>
     public static Tensor FloatUnary<TFn>(Tensor x, string op) where TFn : struct, IFloatUnary => x.DType switch
     {
-        DType.Float32 => Map<float, float, FloatUnaryOp<float, TFn>>(x),
-        DType.Float64 => Map<double, double, FloatUnaryOp<double, TFn>>(x),
+        DType.Float32 => MapOp<float, FloatUnaryOp<float, TFn>>(x),
+        DType.Float64 => MapOp<double, FloatUnaryOp<double, TFn>>(x),
         _ => throw Unsupported(op, x.DType),
     };
 
     public static Tensor FloatBinary<TFn>(Tensor a, Tensor b, string op) where TFn : struct, IFloatBinary => a.DType switch
     {
-        DType.Float32 => Zip<float, float, FloatBinaryOp<float, TFn>>(a, b, op),
-        DType.Float64 => Zip<double, double, FloatBinaryOp<double, TFn>>(a, b, op),
+        DType.Float32 => ZipOp<float, float, FloatBinaryOp<float, TFn>>(a, b, op),
+        DType.Float64 => ZipOp<double, double, FloatBinaryOp<double, TFn>>(a, b, op),
         _ => throw Unsupported(op, a.DType),
     };
 
@@ -77,6 +78,7 @@ internal static class Elementwise
 
     // ---- typed kernels ----
 
+    /// <summary>A function of one element, as a static member: for ops without parameters.</summary>
     internal interface IMap<TIn, TOut>
     {
         static abstract TOut Apply(TIn x);
@@ -87,139 +89,78 @@ internal static class Elementwise
         static abstract TOut Apply(T a, T b);
     }
 
-    struct NumericBinary<T, TFn> : IZip<T, T> where T : unmanaged, INumber<T> where TFn : struct, INumericBinary
+    // adapters from the static functors to the kernels' instance interfaces, carrying the vector forms across
+
+    struct NumericBinary<T, TFn> : IZipWith<T, T> where T : unmanaged, INumber<T> where TFn : struct, INumericBinary
     {
-        public static T Apply(T a, T b) => TFn.Apply(a, b);
+        public T Apply(T a, T b) => TFn.Apply(a, b);
+        public static bool Vectorizes => TFn.Vectorizes<T>();
+        public Vector256<T> ApplyVector(Vector256<T> a, Vector256<T> b) => TFn.ApplyVector(a, b);
     }
 
-    struct NumericCompare<T, TFn> : IZip<T, bool> where T : unmanaged, INumber<T> where TFn : struct, INumericCompare
+    struct NumericCompare<T, TFn> : IZipWith<T, bool> where T : unmanaged, INumber<T> where TFn : struct, INumericCompare
     {
-        public static bool Apply(T a, T b) => TFn.Apply(a, b);
+        public bool Apply(T a, T b) => TFn.Apply(a, b);
+        public static bool Vectorizes => TFn.Vectorizes<T>();
+        public Vector256<T> ApplyVector(Vector256<T> a, Vector256<T> b) => TFn.ApplyVector(a, b);
     }
 
-    struct NumericUnary<T, TFn> : IMap<T, T> where T : unmanaged, INumber<T> where TFn : struct, INumericUnary
+    struct NumericUnary<T, TFn> : IMapWith<T, T> where T : unmanaged, INumber<T> where TFn : struct, INumericUnary
     {
-        public static T Apply(T x) => TFn.Apply(x);
+        public T Apply(T x) => TFn.Apply(x);
+        public static bool Vectorizes => TFn.Vectorizes<T>();
+        public Vector256<T> ApplyVector(Vector256<T> x) => TFn.ApplyVector(x);
     }
 
-    struct FloatUnaryOp<T, TFn> : IMap<T, T> where T : unmanaged, IFloatingPointIeee754<T> where TFn : struct, IFloatUnary
+    struct FloatUnaryOp<T, TFn> : IMapWith<T, T> where T : unmanaged, IFloatingPointIeee754<T> where TFn : struct, IFloatUnary
     {
-        public static T Apply(T x) => TFn.Apply(x);
+        public T Apply(T x) => TFn.Apply(x);
+        public static bool Vectorizes => TFn.Vectorizes<T>();
+        public Vector256<T> ApplyVector(Vector256<T> x) => TFn.ApplyVector(x);
     }
 
-    struct FloatBinaryOp<T, TFn> : IZip<T, T> where T : unmanaged, IFloatingPointIeee754<T> where TFn : struct, IFloatBinary
+    struct FloatBinaryOp<T, TFn> : IZipWith<T, T> where T : unmanaged, IFloatingPointIeee754<T> where TFn : struct, IFloatBinary
     {
-        public static T Apply(T a, T b) => TFn.Apply(a, b);
+        public T Apply(T a, T b) => TFn.Apply(a, b);
+        public static bool Vectorizes => TFn.Vectorizes<T>();
+        public Vector256<T> ApplyVector(Vector256<T> a, Vector256<T> b) => TFn.ApplyVector(a, b);
+    }
+
+    struct StaticMap<TIn, TOut, TOp> : IMapWith<TIn, TOut> where TOp : struct, IMap<TIn, TOut>
+    {
+        public TOut Apply(TIn x) => TOp.Apply(x);
+    }
+
+    struct StaticZip<T, TOut, TOp> : IZipWith<T, TOut> where TOp : struct, IZip<T, TOut>
+    {
+        public TOut Apply(T a, T b) => TOp.Apply(a, b);
     }
 
     /// <summary>Applies <typeparamref name="TOp"/> to each element of x into a new contiguous tensor.</summary>
-    public static Tensor Map<TIn, TOut, TOp>(Tensor x) where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMap<TIn, TOut>
-    {
-        var result = new Tensor(x.ShapeArray(), DTypeOf<TOut>.Value);
-        var dst = result.Data<TOut>();
-        var src = x.Data<TIn>();
-        if (x.IsContiguous)
-        {
-            var s = x.ContiguousSpan<TIn>();
-            for (int i = 0; i < s.Length; i++) dst[i] = TOp.Apply(s[i]);
-            return result;
-        }
-        var row = new MapRow<TIn, TOut, TOp> { Src = src, Dst = dst };
-        Strided.ForEachRow(x.shape, [x.strides], [x.offset], ref row);
-        return result;
-    }
-
-    struct MapRow<TIn, TOut, TOp> : IRowAction where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMap<TIn, TOut>
-    {
-        public TIn[] Src;
-        public TOut[] Dst;
-        int position;
-
-        public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
-        {
-            int o = offsets[0], s = strides.Length > 0 ? strides[0] : 0;
-            for (int i = 0; i < count; i++, o += s) Dst[position++] = TOp.Apply(Src[o]);
-        }
-    }
+    public static Tensor Map<TIn, TOut, TOp>(Tensor x) where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMap<TIn, TOut> =>
+        ElementKernels.Map<TIn, TOut, StaticMap<TIn, TOut, TOp>>(x, default);
 
     /// <summary>Applies <typeparamref name="TOp"/> pairwise over the broadcast of a and b.</summary>
-    public static Tensor Zip<T, TOut, TOp>(Tensor a, Tensor b, string op) where T : unmanaged where TOut : unmanaged where TOp : struct, IZip<T, TOut>
-    {
-        var shape = Shapes.Broadcast(a.shape, b.shape, op);
-        var result = new Tensor(shape, DTypeOf<TOut>.Value);
-        var dst = result.Data<TOut>();
-        var da = a.Data<T>();
-        var db = b.Data<T>();
-        if (a.IsContiguous && b.IsContiguous && Shapes.Equal(a.shape, shape) && Shapes.Equal(b.shape, shape))
-        {
-            var sa = a.ContiguousSpan<T>();
-            var sb = b.ContiguousSpan<T>();
-            for (int i = 0; i < dst.Length; i++) dst[i] = TOp.Apply(sa[i], sb[i]);
-            return result;
-        }
-        if (b.Numel == 1 && a.IsContiguous && Shapes.Equal(a.shape, shape))
-        {
-            var sa = a.ContiguousSpan<T>();
-            var scalar = db[b.offset];
-            for (int i = 0; i < dst.Length; i++) dst[i] = TOp.Apply(sa[i], scalar);
-            return result;
-        }
-        var row = new ZipRow<T, TOut, TOp> { A = da, B = db, Dst = dst };
-        Strided.ForEachRow(shape, [BroadcastStrides(a, shape), BroadcastStrides(b, shape)], [a.offset, b.offset], ref row);
-        return result;
-    }
+    public static Tensor Zip<T, TOut, TOp>(Tensor a, Tensor b, string op) where T : unmanaged where TOut : unmanaged where TOp : struct, IZip<T, TOut> =>
+        ElementKernels.Zip<T, TOut, StaticZip<T, TOut, TOp>>(a, b, default, op);
 
-    struct ZipRow<T, TOut, TOp> : IRowAction where T : unmanaged where TOut : unmanaged where TOp : struct, IZip<T, TOut>
-    {
-        public T[] A, B;
-        public TOut[] Dst;
-        int position;
+    static Tensor MapOp<T, TOp>(Tensor x) where T : unmanaged where TOp : struct, IMapWith<T, T> => ElementKernels.Map<T, T, TOp>(x, default);
 
-        public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
-        {
-            int oa = offsets[0], ob = offsets[1];
-            int sa = strides.Length > 0 ? strides[0] : 0, sb = strides.Length > 0 ? strides[1] : 0;
-            for (int i = 0; i < count; i++, oa += sa, ob += sb) Dst[position++] = TOp.Apply(A[oa], B[ob]);
-        }
-    }
+    static Tensor ZipOp<T, TOut, TOp>(Tensor a, Tensor b, string op) where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut> =>
+        ElementKernels.Zip<T, TOut, TOp>(a, b, default, op);
 
     /// <summary>target[i] = op(target[i], other[i]) through target's strides.</summary>
-    static void ZipInto<T, TOp>(Tensor target, Tensor other, string op) where T : unmanaged where TOp : struct, IZip<T, T>
+    static void ZipInto<T, TOp>(Tensor target, Tensor other, string op) where T : unmanaged where TOp : struct, IZipWith<T, T>
     {
         CheckWritable(target, op);
         CheckBroadcastsTo(other, target, op);
-        var row = new ZipIntoRow<T, TOp> { Target = target.Data<T>(), Other = other.Data<T>() };
-        Strided.ForEachRow(target.shape, [target.strides, BroadcastStrides(other, target.shape)], [target.offset, other.offset], ref row);
+        ElementKernels.ZipInPlace<T, TOp>(target, other, default);
     }
 
-    struct ZipIntoRow<T, TOp> : IRowAction where T : unmanaged where TOp : struct, IZip<T, T>
-    {
-        public T[] Target, Other;
-
-        public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
-        {
-            int ot = offsets[0], oo = offsets[1];
-            int st = strides.Length > 0 ? strides[0] : 0, so = strides.Length > 0 ? strides[1] : 0;
-            for (int i = 0; i < count; i++, ot += st, oo += so) Target[ot] = TOp.Apply(Target[ot], Other[oo]);
-        }
-    }
-
-    static void MapInto<T, TOp>(Tensor target, string op) where T : unmanaged where TOp : struct, IMap<T, T>
+    static void MapInto<T, TOp>(Tensor target, string op) where T : unmanaged where TOp : struct, IMapWith<T, T>
     {
         CheckWritable(target, op);
-        var row = new MapIntoRow<T, TOp> { Target = target.Data<T>() };
-        Strided.ForEachRow(target.shape, [target.strides], [target.offset], ref row);
-    }
-
-    struct MapIntoRow<T, TOp> : IRowAction where T : unmanaged where TOp : struct, IMap<T, T>
-    {
-        public T[] Target;
-
-        public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
-        {
-            int o = offsets[0], s = strides.Length > 0 ? strides[0] : 0;
-            for (int i = 0; i < count; i++, o += s) Target[o] = TOp.Apply(Target[o]);
-        }
+        ElementKernels.MapInPlace<T, TOp>(target, default);
     }
 
     /// <summary>Copies (and converts) source, broadcast to target's shape, into target through its strides.</summary>
@@ -240,37 +181,10 @@ internal static class Elementwise
     {
         switch (target.DType)
         {
-            case DType.Float32: CopyTyped<TIn, float>(target, source); break;
-            case DType.Float64: CopyTyped<TIn, double>(target, source); break;
-            case DType.Int64: CopyTyped<TIn, long>(target, source); break;
-            case DType.Bool: CopyTyped<TIn, bool>(target, source); break;
-        }
-    }
-
-    static void CopyTyped<TIn, TOut>(Tensor target, Tensor source) where TIn : unmanaged where TOut : unmanaged
-    {
-        if (target.IsContiguous && source.IsContiguous && Shapes.Equal(target.shape, source.shape))
-        {
-            var s = source.ContiguousSpan<TIn>();
-            var d = target.ContiguousSpan<TOut>();
-            if (typeof(TIn) == typeof(TOut)) { System.Runtime.InteropServices.MemoryMarshal.Cast<TIn, TOut>(s).CopyTo(d); return; }
-            for (int i = 0; i < s.Length; i++) d[i] = Cast.Convert<TIn, TOut>(s[i]);
-            return;
-        }
-        var row = new CopyRow<TIn, TOut> { Target = target.Data<TOut>(), Source = source.Data<TIn>() };
-        Strided.ForEachRow(target.shape, [target.strides, BroadcastStrides(source, target.shape)], [target.offset, source.offset], ref row);
-    }
-
-    struct CopyRow<TIn, TOut> : IRowAction where TIn : unmanaged where TOut : unmanaged
-    {
-        public TOut[] Target;
-        public TIn[] Source;
-
-        public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
-        {
-            int ot = offsets[0], os = offsets[1];
-            int st = strides.Length > 0 ? strides[0] : 0, ss = strides.Length > 0 ? strides[1] : 0;
-            for (int i = 0; i < count; i++, ot += st, os += ss) Target[ot] = Cast.Convert<TIn, TOut>(Source[os]);
+            case DType.Float32: ElementKernels.Copy<TIn, float>(target, source); break;
+            case DType.Float64: ElementKernels.Copy<TIn, double>(target, source); break;
+            case DType.Int64: ElementKernels.Copy<TIn, long>(target, source); break;
+            case DType.Bool: ElementKernels.Copy<TIn, bool>(target, source); break;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
 
@@ -40,44 +41,75 @@ internal struct AbsFn : INumericUnary
 {
     // unchecked negation: abs(long.MinValue) wraps, as in PyTorch; IsNegative also turns -0.0 into 0.0
     public static T Apply<T>(T x) where T : unmanaged, INumber<T> => T.IsNegative(x) ? -x : x;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+
+    // floats: clearing the sign bit is what -x does to a negative x (NaNs included); long: wrapping negation
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, INumber<T> =>
+        VectorTypes.IsFloat<T>() ? Vector256.AndNot(x, -Vector256<T>.Zero) : Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), -x, x);
 }
 
 /// <summary>-1, 0 or 1 (NaN stays NaN).</summary>
 internal struct SignFn : INumericUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x > T.Zero ? T.One : x < T.Zero ? -T.One : x;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, INumber<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), Vector256<T>.One,
+            Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), -Vector256<T>.One, x));
 }
 
 internal struct SquareFn : INumericUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x * x;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsFloat<T>();
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, INumber<T> => x * x;
 }
 
 /// <summary>max(x, 0); NaN passes through, as in PyTorch.</summary>
 internal struct ReluFn : INumericUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, INumber<T> => x < T.Zero ? T.Zero : x;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+
+    // a select on the same comparison, not Max, so NaN and -0.0 come out as in the scalar form
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, INumber<T> =>
+        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<T>.Zero), Vector256<T>.Zero, x);
 }
 
 /// <summary>The larger of a and b; NaN if either is NaN.</summary>
 internal struct MaximumFn : INumericBinary
 {
     public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? a + b : a > b ? a : b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> =>
+        Vector256.ConditionalSelect(Vector256.IsNaN(a) | Vector256.IsNaN(b), a + b, Vector256.ConditionalSelect(Vector256.GreaterThan(a, b), a, b));
 }
 
 internal struct MinimumFn : INumericBinary
 {
     public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? a + b : a < b ? a : b;
+    public static bool Vectorizes<T>() where T : unmanaged, INumber<T> => VectorTypes.IsNumeric<T>();
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, INumber<T> =>
+        Vector256.ConditionalSelect(Vector256.IsNaN(a) | Vector256.IsNaN(b), a + b, Vector256.ConditionalSelect(Vector256.LessThan(a, b), a, b));
 }
 
 internal struct SqrtFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sqrt(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.Sqrt(x);
 }
 
 internal struct RsqrtFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.One / T.Sqrt(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256<T>.One / Vector256.Sqrt(x);
 }
 
 internal struct SinFn : IFloatUnary
@@ -93,21 +125,31 @@ internal struct CosFn : IFloatUnary
 internal struct TanhFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float);
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        VectorMath.Tanh(x.AsSingle()).As<float, T>();
 }
 
 internal struct SigmoidFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => MathOps.Sigmoid(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        VectorMath.Sigmoid(x);
 }
 
 internal struct ErfFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erf(Cast.ToDouble(x)));
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Erf(x);
 }
 
 internal struct ErfcFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Cast.FromDouble<T>(ErfMath.Erfc(Cast.ToDouble(x)));
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Erfc(x);
 }
 
 /// <summary>x * Phi(x), computed in double as x/2 * erfc(-x/sqrt 2), which keeps its accuracy for negative x.</summary>
@@ -118,6 +160,9 @@ internal struct GeluFn : IFloatUnary
         double v = Cast.ToDouble(x);
         return Cast.FromDouble<T>(0.5 * v * ErfMath.Erfc(-v * MathOps.SqrtHalf));
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Gelu(x);
 }
 
 /// <summary>PyTorch's gelu(approximate="tanh"): x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).</summary>
@@ -128,11 +173,24 @@ internal struct GeluTanhFn : IFloatUnary
         T inner = MathOps.Const<T>(MathOps.SqrtTwoOverPi) * (x + MathOps.Const<T>(MathOps.GeluTanhCoefficient) * x * x * x);
         return MathOps.Const<T>(0.5) * x * (T.One + T.Tanh(inner));
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float);
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var inner = Splat<T>(MathOps.SqrtTwoOverPi) * (x + Splat<T>(MathOps.GeluTanhCoefficient) * x * x * x);
+        return Splat<T>(0.5) * x * (Vector256<T>.One + VectorMath.Tanh(inner.AsSingle()).As<float, T>());
+    }
+
+    static Vector256<T> Splat<T>(double value) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Create(MathOps.Const<T>(value));
 }
 
 internal struct SiluFn : IFloatUnary
 {
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x * MathOps.Sigmoid(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        VectorMath.Silu(x);
 }
 
 internal struct PowFn : IFloatBinary
@@ -146,23 +204,35 @@ internal struct PowFn : IFloatBinary
 internal struct AbsBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * SignFn.Apply(x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * SignFn.ApplyVector(s);
 }
 
 internal struct SquareBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * (x + x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * (s + s);
 }
 
 /// <summary>Saved: y = sqrt(x).</summary>
 internal struct SqrtBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g / (y + y);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g / (s + s);
 }
 
 /// <summary>Saved: y = 1/sqrt(x); d/dx = -y^3 / 2.</summary>
 internal struct RsqrtBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => MathOps.Const<T>(-0.5) * g * y * y * y;
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.Create(MathOps.Const<T>(-0.5)) * g * s * s * s;
 }
 
 internal struct SinBackwardFn : IFloatBinary
@@ -179,28 +249,45 @@ internal struct CosBackwardFn : IFloatBinary
 internal struct TanhBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g * (T.One - y * y);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * (Vector256<T>.One - s * s);
 }
 
 /// <summary>Saved: y = sigmoid(x).</summary>
 internal struct SigmoidBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => g * y * (T.One - y);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * s * (Vector256<T>.One - s);
 }
 
 /// <summary>Saved: y = relu(x); the gradient at x = 0 is 0, as PyTorch's threshold_backward.</summary>
 internal struct ReluBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => y > T.Zero ? g : T.Zero;
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(s, Vector256<T>.Zero), g, Vector256<T>.Zero);
 }
 
 internal struct ErfBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => g * MathOps.Const<T>(MathOps.TwoOverSqrtPi) * T.Exp(-x * x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * Vector256.Create(MathOps.Const<T>(MathOps.TwoOverSqrtPi)) * VectorMath.Exp(-x * x);
 }
 
 internal struct ErfcBackwardFn : IFloatBinary
 {
     public static T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => -g * MathOps.Const<T>(MathOps.TwoOverSqrtPi) * T.Exp(-x * x);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        -g * Vector256.Create(MathOps.Const<T>(MathOps.TwoOverSqrtPi)) * VectorMath.Exp(-x * x);
 }
 
 /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x).</summary>
@@ -213,6 +300,9 @@ internal struct GeluBackwardFn : IFloatBinary
         double pdf = MathOps.OneOverSqrtTwoPi * Math.Exp(-0.5 * v * v);
         return g * Cast.FromDouble<T>(cdf + v * pdf);
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => g * VectorMath.GeluDerivative(x);
 }
 
 /// <summary>The derivative of the tanh approximation, in PyTorch's arrangement.</summary>
@@ -228,6 +318,20 @@ internal struct GeluTanhBackwardFn : IFloatBinary
         T rightDerivative = left * (T.One - t * t) * k * (T.One + MathOps.Const<T>(3) * c * x2);
         return g * (leftDerivative + rightDerivative);
     }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float);
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> k = Vector256.Create(MathOps.Const<T>(MathOps.SqrtTwoOverPi)), c = Vector256.Create(MathOps.Const<T>(MathOps.GeluTanhCoefficient));
+        Vector256<T> half = Vector256.Create(MathOps.Const<T>(0.5)), one = Vector256<T>.One;
+        var x2 = x * x;
+        var t = VectorMath.Tanh((k * (x + c * x2 * x)).AsSingle()).As<float, T>();
+        Vector256<T> left = half * x, right = one + t;
+        var leftDerivative = half * right;
+        var rightDerivative = left * (one - t * t) * k * (one + Vector256.Create(MathOps.Const<T>(3)) * c * x2);
+        return g * (leftDerivative + rightDerivative);
+    }
 }
 
 /// <summary>d/dx x sigmoid(x) = s (1 + x (1 - s)).</summary>
@@ -237,5 +341,13 @@ internal struct SiluBackwardFn : IFloatBinary
     {
         T s = MathOps.Sigmoid(x);
         return g * s * (T.One + x * (T.One - s));
+    }
+
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+
+    public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var s = VectorMath.Sigmoid(x);
+        return g * s * (Vector256<T>.One + x * (Vector256<T>.One - s));
     }
 }

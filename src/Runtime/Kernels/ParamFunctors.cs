@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
 
@@ -29,11 +30,19 @@ internal struct SoftplusBackwardFn(double beta, double threshold) : IFloatBinary
 internal struct LeakyReluFn(double slope) : IFloatUnaryWith
 {
     public readonly T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? x : x * T.CreateTruncating(slope);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+
+    public readonly Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), x, x * Vector256.Create(T.CreateTruncating(slope)));
 }
 
 internal struct LeakyReluBackwardFn(double slope) : IFloatBinaryWith
 {
     public readonly T Apply<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? g : g * T.CreateTruncating(slope);
+    public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+
+    public readonly Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<T>.Zero), g, g * Vector256.Create(T.CreateTruncating(slope)));
 }
 
 internal struct PowScalarFn(double exponent) : IFloatUnaryWith
@@ -80,6 +89,15 @@ internal struct ClampOp<T>(T? min, T? max) : IMapWith<T, T> where T : unmanaged,
     {
         if (hasMin && x < lo) x = lo;
         if (hasMax && x > hi) x = hi;
+        return x;
+    }
+
+    public static bool Vectorizes => VectorTypes.IsNumeric<T>();
+
+    public readonly Vector256<T> ApplyVector(Vector256<T> x)
+    {
+        if (hasMin) x = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(lo)), Vector256.Create(lo), x);
+        if (hasMax) x = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(hi)), Vector256.Create(hi), x);
         return x;
     }
 }

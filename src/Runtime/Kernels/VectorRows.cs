@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepGen.Kernels;
+
+/// <summary>
+/// The vector inner loops of the elementwise kernels, over one row: contiguous and broadcast (stride 0) operands
+/// go straight through vector loads; other strides, and the tail of every row, are gathered lane by lane into a
+/// vector. So every element of a vectorised op goes through the same vector function, whatever the layout.
+/// </summary>
+internal static class VectorRows
+{
+    /// <summary>d[i] = op(s[i]) for i &lt; count, element i at offset i * stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Map<TIn, TOut, TOp>(ref TOp op, ref TIn d, int sd, ref TIn s, int ss, int count)
+        where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
+    {
+        int w = Vector256<TIn>.Count, i = 0;
+        if (sd == 1)
+        {
+            if (ss == 1)
+                for (; i <= count - w; i += w)
+                    op.ApplyVector(Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            else if (ss == 0)
+            {
+                var v = op.ApplyVector(Vector256.Create(s));
+                for (; i <= count - w; i += w) v.StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+        for (; i < count; i += w)
+        {
+            int m = Math.Min(w, count - i);
+            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref s, (nint)i * ss), ss, m)), ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
+        }
+    }
+
+    /// <summary>d[i] = op(a[i], b[i]) with values of a's type (d may be a itself, for in-place ops).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Zip<T, TOut, TOp>(ref TOp op, ref T d, int sd, ref T a, int sa, ref T b, int sb, int count)
+        where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
+    {
+        int w = Vector256<T>.Count, i = 0;
+        if (sd == 1)
+        {
+            if (sa == 1 && sb == 1)
+                for (; i <= count - w; i += w)
+                    op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            else if (sa == 1 && sb == 0)
+            {
+                var vb = Vector256.Create(b);
+                for (; i <= count - w; i += w) op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), vb).StoreUnsafe(ref d, (nuint)i);
+            }
+            else if (sa == 0 && sb == 1)
+            {
+                var va = Vector256.Create(a);
+                for (; i <= count - w; i += w) op.ApplyVector(va, Vector256.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+        for (; i < count; i += w)
+        {
+            int m = Math.Min(w, count - i);
+            var result = op.ApplyVector(Gather(ref Unsafe.Add(ref a, (nint)i * sa), sa, m), Gather(ref Unsafe.Add(ref b, (nint)i * sb), sb, m));
+            Scatter(result, ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
+        }
+    }
+
+    /// <summary>d[i] = op(a[i], b[i]) for an op whose vector form gives a lane mask, stored as bools.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Compare<T, TOut, TOp>(ref TOp op, ref bool d, int sd, ref T a, int sa, ref T b, int sb, int count)
+        where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
+    {
+        int w = Vector256<T>.Count, i = 0;
+        if (sd == 1)
+        {
+            if (sa == 1 && sb == 1)
+                for (; i <= count - w; i += w)
+                    StoreBools(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
+            else if (sa == 1 && sb == 0)
+            {
+                var vb = Vector256.Create(b);
+                for (; i <= count - w; i += w) StoreBools(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), vb), ref Unsafe.Add(ref d, i));
+            }
+            else if (sa == 0 && sb == 1)
+            {
+                var va = Vector256.Create(a);
+                for (; i <= count - w; i += w) StoreBools(op.ApplyVector(va, Vector256.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
+            }
+        }
+        for (; i < count; i += w)
+        {
+            int m = Math.Min(w, count - i);
+            uint bits = op.ApplyVector(Gather(ref Unsafe.Add(ref a, (nint)i * sa), sa, m), Gather(ref Unsafe.Add(ref b, (nint)i * sb), sb, m)).ExtractMostSignificantBits();
+            for (int j = 0; j < m; j++) Unsafe.Add(ref d, (nint)(i + j) * sd) = ((bits >> j) & 1) != 0;
+        }
+    }
+
+    /// <summary>Lanes [0, count) read at the given stride into a vector; the other lanes are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<T> Gather<T>(ref T source, int stride, int count) where T : unmanaged
+    {
+        if (stride == 1 && count == Vector256<T>.Count) return Vector256.LoadUnsafe(ref source);
+        var v = Vector256<T>.Zero;
+        ref T lanes = ref Unsafe.As<Vector256<T>, T>(ref v);
+        for (int j = 0; j < count; j++) Unsafe.Add(ref lanes, j) = Unsafe.Add(ref source, (nint)j * stride);
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Scatter<T>(Vector256<T> v, ref T destination, int stride, int count) where T : unmanaged
+    {
+        ref T lanes = ref Unsafe.As<Vector256<T>, T>(ref v);
+        for (int j = 0; j < count; j++) Unsafe.Add(ref destination, (nint)j * stride) = Unsafe.Add(ref lanes, j);
+    }
+
+    /// <summary>Writes a full vector's lane mask as bools (1 byte each) at d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreBools<T>(Vector256<T> mask, ref bool d) where T : unmanaged
+    {
+        uint bits = mask.ExtractMostSignificantBits();
+        ref byte target = ref Unsafe.As<bool, byte>(ref d);
+        if (Vector256<T>.Count == 8) Unsafe.WriteUnaligned(ref target, SpreadBits(bits));
+        else if (Vector256<T>.Count == 4) Unsafe.WriteUnaligned(ref target, (uint)SpreadBits(bits));
+        else
+            for (int j = 0; j < Vector256<T>.Count; j++) Unsafe.Add(ref d, j) = ((bits >> j) & 1) != 0;
+    }
+
+    /// <summary>Moves bit j of the low 8 bits to bit 8j: one 0/1 byte per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong SpreadBits(uint bits)
+    {
+        ulong x = bits & 0xFF;
+        x = (x | (x << 28)) & 0x0000000F0000000FUL;
+        x = (x | (x << 14)) & 0x0003000300030003UL;
+        x = (x | (x << 7)) & 0x0101010101010101UL;
+        return x;
+    }
+}
