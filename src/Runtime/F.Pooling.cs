@@ -9,11 +9,11 @@ public static partial class F
 {
     /// <summary><c>torch.nn.functional.max_pool2d</c>; the gradient goes to the first maximum of each window.</summary>
     public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
-        MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Values;
+        MaxPool2d(input, (kernelSize, kernelSize), stride is { } s ? (s, s) : null, (padding, padding), (dilation, dilation), ceilMode);
 
     public static Tensor MaxPool2d(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
         (int H, int W)? dilation = null, bool ceilMode = false) =>
-        MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Values;
+        MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode).Values;
 
     /// <summary>
     /// Max pooling that also returns, for each output, the flat index (ih * W + iw) within its input plane of
@@ -26,31 +26,39 @@ public static partial class F
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride = null,
         (int H, int W)? padding = null, (int H, int W)? dilation = null, bool ceilMode = false)
     {
+        var (values, indices) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode);
+        var result = new Tensor(values.ShapeArray(), DType.Int64);
+        var wide = result.Data<long>();
+        for (int i = 0; i < indices.Length; i++) wide[i] = indices[i];
+        return (values, result);
+    }
+
+    /// <summary>
+    /// The pooled values and, per output, the int32 flat index of its maximum within the plane: kept by the
+    /// backward, which only scatters through them, and widened to int64 only when the caller asks for them.
+    /// </summary>
+    static (Tensor Values, int[] Indices) MaxPool2dCore(Tensor input, (int H, int W) kernelSize, (int H, int W)? stride,
+        (int H, int W)? padding, (int H, int W)? dilation, bool ceilMode)
+    {
         const string op = "max_pool2d";
         var g = PoolGeometryOf(op, input, kernelSize, stride ?? kernelSize, padding ?? (0, 0), dilation ?? (1, 1), ceilMode, padLimitUsesDilation: true);
         var x = input.RawContiguous();
         int planes = PoolPlanes(input, g);
-        var shape = PooledShape(input, g);
-        var values = new Tensor(shape, input.DType);
-        var indices = new Tensor(shape, DType.Int64);
-        var idx = indices.Data<long>();
-        if (input.DType == DType.Float32) Pool2d.MaxForward(x.Data<float>(), x.StorageOffset, planes, g, values.Data<float>(), idx);
-        else Pool2d.MaxForward(x.Data<double>(), x.StorageOffset, planes, g, values.Data<double>(), idx);
+        var values = new Tensor(PooledShape(input, g), input.DType);
+        var indices = new int[values.Numel];
+        if (input.DType == DType.Float32) Pool2d.MaxForward(x.Data<float>(), x.StorageOffset, planes, g, values.Data<float>(), indices);
+        else Pool2d.MaxForward(x.Data<double>(), x.StorageOffset, planes, g, values.Data<double>(), indices);
 
         if (GradMode.ShouldRecord(input))
         {
             var node = new Node(op, input);
-            var savedIndices = node.Save(indices);
             var inputShape = input.ShapeArray();
             node.SetBackward(grad =>
             {
                 var gy = grad.RawContiguous();
-                var ix = savedIndices.Get().RawContiguous();
                 var gradInput = new Tensor(inputShape, grad.DType);
-                if (grad.DType == DType.Float32)
-                    Pool2d.MaxBackward(gy.Data<float>(), gy.StorageOffset, ix.Data<long>(), ix.StorageOffset, planes, g, gradInput.Data<float>());
-                else
-                    Pool2d.MaxBackward(gy.Data<double>(), gy.StorageOffset, ix.Data<long>(), ix.StorageOffset, planes, g, gradInput.Data<double>());
+                if (grad.DType == DType.Float32) Pool2d.MaxBackward(gy.Data<float>(), gy.StorageOffset, indices, planes, g, gradInput.Data<float>());
+                else Pool2d.MaxBackward(gy.Data<double>(), gy.StorageOffset, indices, planes, g, gradInput.Data<double>());
                 return [gradInput];
             });
             values.WithGradFn(node);

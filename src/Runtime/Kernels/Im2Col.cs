@@ -18,6 +18,12 @@ internal readonly record struct Conv2dGeometry(
 
     /// <summary>The 1x1, stride-1, unpadded case, where the column matrix is the image itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
+
+    /// <summary>
+    /// Stride 1 with output rows as wide as input rows ("same" padding): each row of the column matrix is then
+    /// its channel's plane shifted by one fixed offset, except where a tap falls outside the image.
+    /// </summary>
+    public bool IsShiftedPlane => StrideH == 1 && StrideW == 1 && OutW == Width;
 }
 
 /// <summary>
@@ -33,13 +39,21 @@ internal static class Im2Col
         // locals, not g's fields: the JIT would reload those after every store into col
         int height = g.Height, width = g.Width, outH = g.OutH, outW = g.OutW, strideH = g.StrideH, strideW = g.StrideW;
         int plane = g.OutputPlane, row = 0;
+        bool shifted = g.IsShiftedPlane;
         for (int c = 0; c < g.Channels; c++)
+        {
+            var channel = image.Slice(c * height * width, height * width);
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
                     var dst = col.Slice(row * plane, plane);
                     int dy = ki * g.DilationH - g.PadH, dx = kj * g.DilationW - g.PadW;
                     var (owStart, owEnd) = InsideRange(dx, strideW, width, outW);
+                    if (shifted)
+                    {
+                        ShiftedForward(channel, dst, dy, dx, outH, outW, owStart, owEnd);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         var outRow = dst.Slice(oh * outW, outW);
@@ -49,7 +63,7 @@ internal static class Im2Col
                             outRow.Clear();
                             continue;
                         }
-                        var inRow = image.Slice((c * height + ih) * width, width);
+                        var inRow = channel.Slice(ih * width, width);
                         outRow[..owStart].Clear();
                         outRow[owEnd..].Clear();
                         if (strideW == 1)
@@ -58,29 +72,92 @@ internal static class Im2Col
                             for (int ow = owStart; ow < owEnd; ow++) outRow[ow] = inRow[ow * strideW + dx];
                     }
                 }
+        }
     }
 
-    /// <summary>The adjoint of <see cref="Forward"/>: image[c, ih, iw] += every column entry that was read from it.</summary>
-    public static void Backward<T>(ReadOnlySpan<T> col, in Conv2dGeometry g, Span<T> image) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// One column-matrix row when it is the channel shifted by dy rows and dx columns: one copy from the first
+    /// valid entry to the last, then zeros where a tap lies outside the image (those entries were copied from
+    /// the neighbouring row).
+    /// </summary>
+    static void ShiftedForward<T>(ReadOnlySpan<T> channel, Span<T> dst, int dy, int dx, int outH, int width, int owStart, int owEnd)
+        where T : unmanaged, INumber<T>
+    {
+        var (ohStart, ohEnd) = InsideRange(dy, 1, channel.Length / width, outH);
+        if (ohStart >= ohEnd || owStart >= owEnd)
+        {
+            dst.Clear();
+            return;
+        }
+        int first = ohStart * width + owStart, last = (ohEnd - 1) * width + owEnd;
+        dst[..first].Clear();
+        dst[last..].Clear();
+        channel.Slice(first + dy * width + dx, last - first).CopyTo(dst[first..last]);
+        ClearOutside(dst, ohStart, ohEnd, width, owStart, owEnd);
+    }
+
+    /// <summary>Zeroes columns [0, owStart) and [owEnd, width) of rows ohStart..ohEnd of a [.., width] plane.</summary>
+    static void ClearOutside<T>(Span<T> plane, int ohStart, int ohEnd, int width, int owStart, int owEnd) where T : unmanaged, INumber<T>
+    {
+        if (owStart == 0 && owEnd == width) return;
+        for (int oh = ohStart; oh < ohEnd; oh++)
+        {
+            var row = plane.Slice(oh * width, width);
+            for (int ow = 0; ow < owStart; ow++) row[ow] = T.Zero;
+            for (int ow = owEnd; ow < width; ow++) row[ow] = T.Zero;
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Forward"/>: image[c, ih, iw] += every column entry that was read from it.
+    /// <paramref name="col"/> is scratch: the shifted-plane path zeroes its entries that fall outside the image.
+    /// </summary>
+    public static void Backward<T>(Span<T> col, in Conv2dGeometry g, Span<T> image) where T : unmanaged, INumber<T>
     {
         int height = g.Height, width = g.Width, outH = g.OutH, outW = g.OutW, strideH = g.StrideH, strideW = g.StrideW;
         int plane = g.OutputPlane, row = 0;
+        bool shifted = g.IsShiftedPlane;
         for (int c = 0; c < g.Channels; c++)
+        {
+            var channel = image.Slice(c * height * width, height * width);
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
                     var src = col.Slice(row * plane, plane);
                     int dy = ki * g.DilationH - g.PadH, dx = kj * g.DilationW - g.PadW;
                     var (owStart, owEnd) = InsideRange(dx, strideW, width, outW);
+                    if (shifted)
+                    {
+                        var (ohStart, ohEnd) = InsideRange(dy, 1, height, outH);
+                        if (ohStart >= ohEnd || owStart >= owEnd) continue;
+                        // zeroed, the entries from outside the image add nothing where the one long add below puts them
+                        ClearOutside(src, ohStart, ohEnd, width, owStart, owEnd);
+                        int first = ohStart * width + owStart, last = (ohEnd - 1) * width + owEnd;
+                        AddTo<T>(src[first..last], channel.Slice(first + dy * width + dx, last - first));
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         int ih = oh * strideH + dy;
                         if ((uint)ih >= (uint)height) continue;
                         var colRow = src.Slice(oh * outW, outW);
-                        var inRow = image.Slice((c * height + ih) * width, width);
-                        for (int ow = owStart; ow < owEnd; ow++) inRow[ow * strideW + dx] += colRow[ow];
+                        var inRow = channel.Slice(ih * width, width);
+                        if (strideW == 1) AddTo<T>(colRow[owStart..owEnd], inRow.Slice(owStart + dx, owEnd - owStart));
+                        else
+                            for (int ow = owStart; ow < owEnd; ow++) inRow[ow * strideW + dx] += colRow[ow];
                     }
                 }
+        }
+    }
+
+    /// <summary>target += source, element by element.</summary>
+    static void AddTo<T>(ReadOnlySpan<T> source, Span<T> target) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+            for (; i <= source.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(source[i..]) + new Vector<T>(target[i..])).CopyTo(target[i..]);
+        for (; i < source.Length; i++) target[i] += source[i];
     }
 
     /// <summary>The outputs o in [start, end) whose input position o * stride + shift lies in [0, size).</summary>

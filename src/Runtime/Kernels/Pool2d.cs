@@ -9,6 +9,13 @@ internal readonly record struct Pool2dGeometry(
 {
     public int InputPlane => Height * Width;
     public int OutputPlane => OutH * OutW;
+
+    /// <summary>
+    /// Non-overlapping 2x2 windows (kernel 2, stride 2, no padding or dilation) that all lie wholly inside the
+    /// input, the common case that has its own loops.
+    /// </summary>
+    public bool IsPlain2x2 => KernelH == 2 && KernelW == 2 && StrideH == 2 && StrideW == 2 && PadH == 0 && PadW == 0
+        && DilationH == 1 && DilationW == 1 && 2 * OutH <= Height && 2 * OutW <= Width;
 }
 
 /// <summary>
@@ -19,17 +26,22 @@ internal readonly record struct Pool2dGeometry(
 /// </summary>
 internal static class Pool2d
 {
-    public static void MaxForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output, long[] indices)
+    public static void MaxForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, T[] output, int[] indices)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
-            MaxPlane<T>(input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane), g,
-                output.AsSpan(p * g.OutputPlane, g.OutputPlane), indices.AsSpan(p * g.OutputPlane, g.OutputPlane)));
+        {
+            var src = input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane);
+            var dst = output.AsSpan(p * g.OutputPlane, g.OutputPlane);
+            var idx = indices.AsSpan(p * g.OutputPlane, g.OutputPlane);
+            if (g.IsPlain2x2) Pool2x2.MaxPlane<T>(src, g.Width, g.OutH, g.OutW, dst, idx);
+            else MaxPlane<T>(src, g, dst, idx);
+        });
 
     /// <summary>
     /// Max over each window and the flat index (ih * W + iw) of the first maximum; a NaN counts as the maximum.
     /// A window that lies wholly in the padding (possible with dilation) gives -inf and index -1.
     /// </summary>
-    static void MaxPlane<T>(ReadOnlySpan<T> src, Pool2dGeometry g, Span<T> dst, Span<long> idx) where T : unmanaged, IFloatingPointIeee754<T>
+    static void MaxPlane<T>(ReadOnlySpan<T> src, Pool2dGeometry g, Span<T> dst, Span<int> idx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = g.Width, outW = g.OutW, strideW = g.StrideW, dilationH = g.DilationH, dilationW = g.DilationW;
         int o = 0;
@@ -79,29 +91,42 @@ internal static class Pool2d
         return (start, Math.Clamp(end, start, kernel));
     }
 
-    /// <summary>Each output gradient goes to the input position its maximum came from.</summary>
-    public static void MaxBackward<T>(T[] gradOutput, int gradOffset, long[] indices, int indexOffset, int planes, Pool2dGeometry g, T[] gradInput)
+    /// <summary>Each output gradient goes to the input position its maximum came from (index -1: nowhere).</summary>
+    public static void MaxBackward<T>(T[] gradOutput, int gradOffset, int[] indices, int planes, Pool2dGeometry g, T[] gradInput)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, g.OutputPlane, (p, _) =>
+            Scatter<T>(gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane), indices.AsSpan(p * g.OutputPlane, g.OutputPlane),
+                gradInput.AsSpan(p * g.InputPlane, g.InputPlane)));
+
+    static void Scatter<T>(ReadOnlySpan<T> gy, ReadOnlySpan<int> idx, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < gy.Length; i++)
         {
-            var dst = gradInput.AsSpan(p * g.InputPlane, g.InputPlane);
-            var gy = gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane);
-            var idx = indices.AsSpan(indexOffset + p * g.OutputPlane, g.OutputPlane);
-            for (int i = 0; i < gy.Length; i++)
-                if (idx[i] >= 0) dst[(int)idx[i]] += gy[i];
-        });
+            int at = idx[i];
+            if (at >= 0) dst[at] += gy[i];
+        }
+    }
 
     public static void AvgForward<T>(T[] input, int inputOffset, int planes, Pool2dGeometry g, bool countIncludePad, int? divisorOverride, T[] output)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
-            AvgPlane<T>(input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane), g, countIncludePad, divisorOverride ?? 0,
-                output.AsSpan(p * g.OutputPlane, g.OutputPlane), default, backward: false));
+        {
+            var src = input.AsSpan(inputOffset + p * g.InputPlane, g.InputPlane);
+            var dst = output.AsSpan(p * g.OutputPlane, g.OutputPlane);
+            // whole windows: every divisor is the override or the window's 4 elements
+            if (g.IsPlain2x2) Pool2x2.AvgPlane<T>(src, g.Width, g.OutH, g.OutW, T.CreateTruncating(divisorOverride ?? 4), dst);
+            else AvgPlane<T>(src, g, countIncludePad, divisorOverride ?? 0, dst, default, backward: false);
+        });
 
     public static void AvgBackward<T>(T[] gradOutput, int gradOffset, int planes, Pool2dGeometry g, bool countIncludePad, int? divisorOverride, T[] gradInput)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Parallelism.For(planes, (long)g.OutputPlane * g.KernelH * g.KernelW, (p, _) =>
-            AvgPlane<T>(gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane), g, countIncludePad, divisorOverride ?? 0,
-                default, gradInput.AsSpan(p * g.InputPlane, g.InputPlane), backward: true));
+        {
+            var gy = gradOutput.AsSpan(gradOffset + p * g.OutputPlane, g.OutputPlane);
+            var dst = gradInput.AsSpan(p * g.InputPlane, g.InputPlane);
+            if (g.IsPlain2x2) Pool2x2.AvgBackwardPlane<T>(gy, g.Width, g.OutH, g.OutW, T.CreateTruncating(divisorOverride ?? 4), dst);
+            else AvgPlane<T>(gy, g, countIncludePad, divisorOverride ?? 0, default, dst, backward: true);
+        });
 
     /// <summary>
     /// Forward: out = sum of the window's elements / divisor. Backward (reading <paramref name="values"/> as the

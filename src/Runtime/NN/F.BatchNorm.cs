@@ -1,5 +1,5 @@
-using System.Numerics;
 using DeepGen.Autograd;
+using DeepGen.Kernels;
 
 namespace DeepGen;
 
@@ -32,12 +32,16 @@ public static partial class F
         var x = input.RawContiguous();
         var mean = new double[channels];
         var invStd = new double[channels];
+        var gamma = weight?.ToArray<double>();
+        var beta = bias?.ToArray<double>();
+        var result = new Tensor(input.ShapeArray(), input.DType);
         if (training)
         {
             var variance = new double[channels];
-            if (x.DType == DType.Float32) BatchNormKernels.Statistics<float>(x, n, channels, inner, mean, variance);
-            else BatchNormKernels.Statistics<double>(x, n, channels, inner, mean, variance);
-            for (int c = 0; c < channels; c++) invStd[c] = 1 / Math.Sqrt(variance[c] + eps);
+            if (x.DType == DType.Float32)
+                BatchNormKernels.TrainForward(x.Data<float>(), x.StorageOffset, result.Data<float>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
+            else
+                BatchNormKernels.TrainForward(x.Data<double>(), x.StorageOffset, result.Data<double>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
             using (GradMode.NoGrad())
             {
                 // running_var tracks the unbiased variance, as PyTorch does
@@ -54,13 +58,11 @@ public static partial class F
                 mean[c] = rm[c];
                 invStd[c] = 1 / Math.Sqrt(rv[c] + eps);
             }
+            if (x.DType == DType.Float32)
+                BatchNormKernels.EvalForward(x.Data<float>(), x.StorageOffset, result.Data<float>(), n, channels, inner, gamma, beta, mean, invStd);
+            else
+                BatchNormKernels.EvalForward(x.Data<double>(), x.StorageOffset, result.Data<double>(), n, channels, inner, gamma, beta, mean, invStd);
         }
-
-        var gamma = weight?.ToArray<double>();
-        var beta = bias?.ToArray<double>();
-        var result = new Tensor(input.ShapeArray(), input.DType);
-        if (x.DType == DType.Float32) BatchNormKernels.Normalize<float>(x, result, n, channels, inner, mean, invStd, gamma, beta);
-        else BatchNormKernels.Normalize<double>(x, result, n, channels, inner, mean, invStd, gamma, beta);
 
         Tensor[] inputs = [input, weight ?? Tensor.Zeros(0), bias ?? Tensor.Zeros(0)];
         if (GradMode.ShouldRecord(inputs))
@@ -73,10 +75,16 @@ public static partial class F
                 var xs = saved.Get().RawContiguous();
                 var gs = g.RawTo(xs.DType).RawContiguous();
                 var gammaNow = savedWeight?.Get().ToArray<double>();
-                var (gradInput, gradWeight, gradBias) = xs.DType == DType.Float32
-                    ? BatchNormKernels.Backward<float>(xs, gs, n, channels, inner, mean, invStd, gammaNow, training)
-                    : BatchNormKernels.Backward<double>(xs, gs, n, channels, inner, mean, invStd, gammaNow, training);
-                return [node.NeedsGrad(0) ? gradInput : null, weight is null ? null : gradWeight.To(weight.DType), bias is null ? null : gradBias.To(bias.DType)];
+                var gradInput = node.NeedsGrad(0) ? new Tensor(xs.ShapeArray(), xs.DType) : null;
+                var gradWeight = new double[channels];
+                var gradBias = new double[channels];
+                if (xs.DType == DType.Float32)
+                    BatchNormKernels.Backward(xs.Data<float>(), xs.StorageOffset, gs.Data<float>(), gs.StorageOffset, gradInput?.Data<float>(),
+                        n, channels, inner, mean, invStd, gammaNow, training, gradWeight, gradBias);
+                else
+                    BatchNormKernels.Backward(xs.Data<double>(), xs.StorageOffset, gs.Data<double>(), gs.StorageOffset, gradInput?.Data<double>(),
+                        n, channels, inner, mean, invStd, gammaNow, training, gradWeight, gradBias);
+                return [gradInput, weight is null ? null : Tensor.FromArray(gradWeight).To(weight.DType), bias is null ? null : Tensor.FromArray(gradBias).To(bias.DType)];
             });
             result.WithGradFn(node);
         }
@@ -84,95 +92,89 @@ public static partial class F
     }
 }
 
-/// <summary>Per-channel loops of batch norm over a contiguous [N, C, inner] layout, accumulating in double.</summary>
+/// <summary>
+/// Per-channel loops of batch norm over a contiguous [N, C, inner] layout, accumulating in double. A channel is
+/// N rows of <c>inner</c> elements; channels are independent, so large inputs are split over threads by channel.
+/// </summary>
 internal static class BatchNormKernels
 {
-    public static void Statistics<T>(Tensor x, int n, int channels, int inner, double[] mean, double[] variance)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var data = x.ContiguousSpan<T>();
-        double count = (double)n * inner;
-        for (int c = 0; c < channels; c++)
-        {
-            double sum = 0;
-            for (int b = 0; b < n; b++)
-            {
-                var row = data.Slice((b * channels + c) * inner, inner);
-                foreach (var v in row) sum += double.CreateTruncating(v);
-            }
-            double mu = sum / count, squares = 0;
-            for (int b = 0; b < n; b++)
-            {
-                var row = data.Slice((b * channels + c) * inner, inner);
-                foreach (var v in row)
-                {
-                    double d = double.CreateTruncating(v) - mu;
-                    squares += d * d;
-                }
-            }
-            mean[c] = mu;
-            variance[c] = squares / count;
-        }
-    }
+    /// <summary>Work per channel for the parallel split; channels of short rows interleave in memory, so they stay on one thread.</summary>
+    static long ChannelWork(int n, int inner, int passes) => inner >= 16 ? (long)passes * n * inner : 0;
 
-    public static void Normalize<T>(Tensor x, Tensor result, int n, int channels, int inner, double[] mean, double[] invStd, double[]? gamma, double[]? beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var src = x.ContiguousSpan<T>();
-        var dst = result.ContiguousSpan<T>();
-        for (int b = 0; b < n; b++)
-            for (int c = 0; c < channels; c++)
+    /// <summary>
+    /// Each channel's batch mean and biased variance, then the normalisation y = (x - mean) * invStd * gamma + beta.
+    /// The statistics take one pass over deviations from a shift, the channel's first element: in double,
+    /// sum(d^2) - sum(d)^2 / M loses nothing to cancellation as long as the shift lies within a few standard
+    /// deviations of the mean, which a sample of the channel does. The normalisation then reads the channel
+    /// again while it is still in cache.
+    /// </summary>
+    public static void TrainForward<T>(T[] x, int xOffset, T[] y, int n, int channels, int inner, double eps, double[]? gamma, double[]? beta,
+        double[] mean, double[] variance, double[] invStd)
+        where T : unmanaged =>
+        Parallelism.For(channels, ChannelWork(n, inner, 3), (c, _) =>
+        {
+            double count = (double)n * inner, shift = Cast.ToDouble(x[xOffset + c * inner]), squares = 0, deviations = 0;
+            for (int b = 0; b < n; b++)
             {
-                double scale = invStd[c] * (gamma?[c] ?? 1), shift = (beta?[c] ?? 0) - mean[c] * scale;
-                int start = (b * channels + c) * inner;
-                for (int i = start; i < start + inner; i++) dst[i] = T.CreateTruncating(double.CreateTruncating(src[i]) * scale + shift);
+                var (s, d) = WideSums.Deviations<T>(x.AsSpan(xOffset + (b * channels + c) * inner, inner), shift);
+                squares += s;
+                deviations += d;
             }
+            double v = Math.Max(0, squares - deviations * deviations / count) / count;
+            mean[c] = shift + deviations / count;
+            variance[c] = v;
+            invStd[c] = 1 / Math.Sqrt(v + eps);
+            NormalizeChannel(x, xOffset, y, n, channels, inner, c, gamma, beta, mean[c], invStd[c]);
+        });
+
+    /// <summary>y = (x - mean) * invStd * gamma + beta with given statistics.</summary>
+    public static void EvalForward<T>(T[] x, int xOffset, T[] y, int n, int channels, int inner, double[]? gamma, double[]? beta, double[] mean, double[] invStd)
+        where T : unmanaged =>
+        Parallelism.For(channels, ChannelWork(n, inner, 2), (c, _) => NormalizeChannel(x, xOffset, y, n, channels, inner, c, gamma, beta, mean[c], invStd[c]));
+
+    static void NormalizeChannel<T>(T[] x, int xOffset, T[] y, int n, int channels, int inner, int c, double[]? gamma, double[]? beta, double mean, double invStd)
+        where T : unmanaged
+    {
+        double scale = invStd * (gamma?[c] ?? 1), shift = (beta?[c] ?? 0) - mean * scale;
+        for (int b = 0; b < n; b++)
+        {
+            int start = (b * channels + c) * inner;
+            WideSums.Affine<T>(x.AsSpan(xOffset + start, inner), y.AsSpan(start, inner), scale, shift);
+        }
     }
 
     /// <summary>
-    /// With batch statistics: dx = gamma * invStd / M * (M * g - sum(g) - xhat * sum(g * xhat)).
-    /// With running statistics the mean and invStd are constants: dx = g * gamma * invStd.
+    /// Per channel: gradBias = sum(g), gradWeight = sum(g * xhat) with xhat = (x - mean) * invStd, and (when
+    /// <paramref name="gradInput"/> is given) with batch statistics
+    /// dx = gamma * invStd / M * (M * g - sum(g) - xhat * sum(g * xhat)); with running statistics the mean and
+    /// invStd are constants: dx = g * gamma * invStd.
     /// </summary>
-    public static (Tensor Input, Tensor Weight, Tensor Bias) Backward<T>(Tensor x, Tensor g, int n, int channels, int inner,
-        double[] mean, double[] invStd, double[]? gamma, bool batchStatistics)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var xs = x.ContiguousSpan<T>();
-        var gs = g.ContiguousSpan<T>();
-        var gradInput = new Tensor(x.ShapeArray(), x.DType);
-        var dx = gradInput.ContiguousSpan<T>();
-        var gradWeight = new double[channels];
-        var gradBias = new double[channels];
-        double count = (double)n * inner;
-        for (int c = 0; c < channels; c++)
+    public static void Backward<T>(T[] x, int xOffset, T[] g, int gOffset, T[]? gradInput, int n, int channels, int inner,
+        double[] mean, double[] invStd, double[]? gamma, bool batchStatistics, double[] gradWeight, double[] gradBias)
+        where T : unmanaged =>
+        Parallelism.For(channels, ChannelWork(n, inner, 4), (c, _) =>
         {
-            double sumG = 0, sumGXhat = 0;
+            double sumG = 0, sumGD = 0, mu = mean[c];
             for (int b = 0; b < n; b++)
             {
                 int start = (b * channels + c) * inner;
-                for (int i = start; i < start + inner; i++)
-                {
-                    double gv = double.CreateTruncating(gs[i]);
-                    sumG += gv;
-                    sumGXhat += gv * (double.CreateTruncating(xs[i]) - mean[c]) * invStd[c];
-                }
+                var (sg, sgd) = WideSums.GradientSums<T>(g.AsSpan(gOffset + start, inner), x.AsSpan(xOffset + start, inner), mu);
+                sumG += sg;
+                sumGD += sgd;
             }
             gradBias[c] = sumG;
-            gradWeight[c] = sumGXhat;
-            double scale = (gamma?[c] ?? 1) * invStd[c];
+            gradWeight[c] = sumGD * invStd[c];
+            if (gradInput is null) return;
+            double count = (double)n * inner, scale = (gamma?[c] ?? 1) * invStd[c];
+            // dx = g * scale + (x - mean) * slope + shift: the batch statistics' terms folded into two constants
+            double slope = -scale * invStd[c] * gradWeight[c] / count, shift = -scale * sumG / count;
             for (int b = 0; b < n; b++)
             {
                 int start = (b * channels + c) * inner;
-                for (int i = start; i < start + inner; i++)
-                {
-                    double gv = double.CreateTruncating(gs[i]);
-                    double value = batchStatistics
-                        ? scale / count * (count * gv - sumG - (double.CreateTruncating(xs[i]) - mean[c]) * invStd[c] * sumGXhat)
-                        : scale * gv;
-                    dx[i] = T.CreateTruncating(value);
-                }
+                var gRow = g.AsSpan(gOffset + start, inner);
+                var dxRow = gradInput.AsSpan(start, inner);
+                if (batchStatistics) WideSums.TwoTerm<T>(gRow, x.AsSpan(xOffset + start, inner), dxRow, scale, mu, slope, shift);
+                else WideSums.Affine<T>(gRow, dxRow, scale, 0);
             }
-        }
-        return (gradInput, Tensor.FromArray(gradWeight), Tensor.FromArray(gradBias));
-    }
+        });
 }
