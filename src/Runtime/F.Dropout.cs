@@ -52,10 +52,12 @@ public static partial class F
         for (int i = 0; i < mask.Length; i += 2)
         {
             ulong bits = generator.NextUInt64();
-            mask[i] = Kept(bits & uint.MaxValue, threshold) ? scale : T.Zero;
-            if (i + 1 < mask.Length) mask[i + 1] = Kept(bits >> 32, threshold) ? scale : T.Zero;
+            mask[i] = scale * Kept<T>(bits & uint.MaxValue, threshold);
+            if (i + 1 < mask.Length) mask[i + 1] = scale * Kept<T>(bits >> 32, threshold);
         }
     }
 
-    static bool Kept(ulong uniform, long threshold) => (long)uniform >= threshold;
+    /// <summary>1 when the 32-bit uniform is at least the threshold, else 0: the sign bit of threshold - 1 - uniform, without a branch to mispredict.</summary>
+    static T Kept<T>(ulong uniform, long threshold) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.CreateTruncating((int)((ulong)(threshold - 1 - (long)uniform) >> 63));
 }

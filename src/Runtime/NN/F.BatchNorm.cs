@@ -103,10 +103,10 @@ internal static class BatchNormKernels
 
     /// <summary>
     /// Each channel's batch mean and biased variance, then the normalisation y = (x - mean) * invStd * gamma + beta.
-    /// The statistics take one pass over deviations from a shift, the channel's first element: in double,
-    /// sum(d^2) - sum(d)^2 / M loses nothing to cancellation as long as the shift lies within a few standard
-    /// deviations of the mean, which a sample of the channel does. The normalisation then reads the channel
-    /// again while it is still in cache.
+    /// The statistics take one pass over deviations d from a shift, the channel's first element: in double,
+    /// sum(d^2) - sum(d)^2 / M loses next to nothing to cancellation while the shift lies within a few
+    /// standard deviations of the mean, as a sample of the channel does unless it is a far outlier (which then
+    /// dominates the variance anyway). The normalisation then reads the channel again while it is in cache.
     /// </summary>
     public static void TrainForward<T>(T[] x, int xOffset, T[] y, int n, int channels, int inner, double eps, double[]? gamma, double[]? beta,
         double[] mean, double[] variance, double[] invStd)
