@@ -447,6 +447,62 @@ public class ElementwiseFastPathTests
             }
     }
 
+    // ---- select ----
+
+    static (Tensor, bool[]) Condition(int[] shape, Layout layout, ulong seed)
+    {
+        var (t, v) = Operand(shape, layout, DType.Float64, seed);
+        return (t.Gt(0.5), v.Select(e => e > 0.5).ToArray());
+    }
+
+    [Fact]
+    public void WhereAndMaskedFillMatchScalarReference()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int64, DType.Bool })
+            foreach (int n in Sizes)
+                foreach (var (cShape, cLayout, xShape, xLayout, yShape) in new (int[], Layout, int[], Layout, int[])[]
+                {
+                    ([3, n], Layout.Contiguous, [3, n], Layout.Contiguous, [3, n]),
+                    ([3, n], Layout.Contiguous, [], Layout.Contiguous, [3, n]),
+                    ([3, n], Layout.Contiguous, [3, n], Layout.Contiguous, []),
+                    ([n], Layout.Contiguous, [3, n], Layout.Transposed, [3, 1]),
+                    ([3, n], Layout.Transposed, [3, n], Layout.Stepped, [n]),
+                })
+                {
+                    var (c, vc) = Condition(cShape, cLayout, 10);
+                    var (x, vx) = Operand(xShape, xLayout, dtype == DType.Bool ? DType.Float64 : dtype, 11);
+                    var (y, vy) = Operand(yShape, Layout.Contiguous, dtype == DType.Bool ? DType.Float64 : dtype, 12);
+                    if (dtype == DType.Bool)
+                    {
+                        (x, y) = (x.Bool(), y.Bool());
+                        (vx, vy) = (vx.Select(e => e != 0 ? 1.0 : 0).ToArray(), vy.Select(e => e != 0 ? 1.0 : 0).ToArray());
+                    }
+                    int[] shape = [3, n];
+                    string what = $"where {dtype.Name()} c {Shapes.Format(cShape)} {cLayout}, x {Shapes.Format(xShape)} {xLayout}, y {Shapes.Format(yShape)}";
+                    var conditions = vc.Select(b => b ? 1.0 : 0).ToArray();
+                    CheckAll(Tensor.Where(c, x, y), shape, dtype,
+                        i => Broadcast(conditions, cShape, shape, i) != 0 ? Broadcast(vx, xShape, shape, i) : Broadcast(vy, yShape, shape, i), SameBits, what);
+                }
+    }
+
+    [Fact]
+    public void MaskedFillMatchesScalarReference()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int64 })
+            foreach (int n in Sizes)
+                foreach (var (targetLayout, maskShape) in new (Layout, int[])[] { (Layout.Contiguous, [3, n]), (Layout.Contiguous, [n]), (Layout.Transposed, [3, n]), (Layout.Stepped, [3, 1]) })
+                {
+                    int[] shape = [3, n];
+                    var (m, vm) = Condition(maskShape, Layout.Contiguous, 13);
+                    var masks = vm.Select(b => b ? 1.0 : 0).ToArray();
+                    var (t, vt) = Operand(shape, targetLayout, dtype, 14);
+                    string what = $"masked_fill {dtype.Name()} {targetLayout} mask {Shapes.Format(maskShape)} n={n}";
+                    CheckAll(t.MaskedFill(m, -7), shape, dtype, i => Broadcast(masks, maskShape, shape, i) != 0 ? -7 : vt[i], SameBits, what);
+                    t.MaskedFill_(m, 9);
+                    CheckAll(t, shape, dtype, i => Broadcast(masks, maskShape, shape, i) != 0 ? 9 : vt[i], SameBits, what + " in place");
+                }
+    }
+
     // ---- in-place ops ----
 
     [Fact]

@@ -186,7 +186,9 @@ internal static class ElementKernels
             ref T x = ref At(X, offsets[2]);
             ref T y = ref At(Y, offsets[3]);
             int sd = strides[0], sc = strides[1], sx = strides[2], sy = strides[3];
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && VectorTypes.IsNumeric<T>()) i = VectorRows.Where(ref d, sd, ref c, sc, ref x, sx, ref y, sy, count);
+            for (; i < count; i++)
                 Unsafe.Add(ref d, (nint)i * sd) = Unsafe.Add(ref c, (nint)i * sc) ? Unsafe.Add(ref x, (nint)i * sx) : Unsafe.Add(ref y, (nint)i * sy);
         }
     }
@@ -203,7 +205,9 @@ internal static class ElementKernels
             ref T d = ref At(Dst, offsets[0]);
             ref bool m = ref At(Mask, offsets[1]);
             int sd = strides[0], sm = strides[1];
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && VectorTypes.IsNumeric<T>()) i = VectorRows.MaskedFill(ref d, sd, ref m, sm, Value, count);
+            for (; i < count; i++)
                 if (Unsafe.Add(ref m, (nint)i * sm)) Unsafe.Add(ref d, (nint)i * sd) = Value;
         }
     }
