@@ -671,24 +671,24 @@ public class ElementwiseFastPathTests
     {
         int[] shape = [64, 32, 28, 28];
         var contiguous = Shapes.ContiguousStrides(shape);
-        var single = new ElementLayout(shape, [contiguous, contiguous], [0, 0]);
+        var single = ElementLayout.Create(shape, [contiguous, contiguous], [0, 0]);
         Assert.Equal([64 * 32 * 28 * 28], single.Shape);
 
         // [N, C, H, W] against [1, C, 1, 1]: rows of H*W with the second operand broadcast along them
-        var bias = new ElementLayout(shape, [contiguous, [0, 1, 0, 0]], [0, 0]);
+        var bias = ElementLayout.Create(shape, [contiguous, [0, 1, 0, 0]], [0, 0]);
         Assert.Equal([64, 32, 28 * 28], bias.Shape);
         Assert.Equal([0, 1, 0], bias.Strides[1]);
 
         // a transposed operand keeps its own inner stride
-        var transposed = new ElementLayout([5, 7], [[7, 1], [1, 5]], [0, 3]);
+        var transposed = ElementLayout.Create([5, 7], [[7, 1], [1, 5]], [0, 3]);
         Assert.Equal([5, 7], transposed.Shape);
         Assert.Equal([1, 5], transposed.Strides[1]);
         Assert.Equal([0, 3], transposed.Offsets);
 
         // size-1 dims vanish, a 0-d loop still has one element
-        var scalar = new ElementLayout([1, 1], [[1, 1], [0, 0]], [4, 2]);
+        var scalar = ElementLayout.Create([1, 1], [[1, 1], [0, 0]], [4, 2]);
         Assert.Equal([1], scalar.Shape);
         Assert.Equal(1, scalar.Count);
-        Assert.Equal(0, new ElementLayout([3, 0], [[0, 1], [0, 1]], [0, 0]).Count);
+        Assert.Equal(0, ElementLayout.Create([3, 0], [[0, 1], [0, 1]], [0, 0]).Count);
     }
 }

@@ -191,6 +191,8 @@ internal static class Elementwise
     /// <summary>Strides of <paramref name="t"/> seen at the broadcast shape: 0 where a dim is stretched or new.</summary>
     public static int[] BroadcastStrides(Tensor t, int[] shape)
     {
+        // callers only read the result, so a tensor already of that shape can lend its own strides
+        if (Shapes.Equal(t.shape, shape)) return t.strides;
         var result = new int[shape.Length];
         int lead = shape.Length - t.Rank;
         for (int i = 0; i < t.Rank; i++)
