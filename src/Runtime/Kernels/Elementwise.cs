@@ -4,8 +4,9 @@ using System.Runtime.Intrinsics;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// Elementwise kernels over strided, broadcast operands. Outputs are new contiguous tensors, except the
-/// in-place forms, which write through the target's own strides.
+/// Elementwise ops over strided, broadcast operands: the dtype dispatch for the static functors and the
+/// checks of the in-place forms; the loops themselves are in <see cref="ElementKernels"/>. Outputs are new
+/// contiguous tensors, except the in-place forms, which write through the target's own strides.
 /// </summary>
 internal static class Elementwise
 {
