@@ -447,6 +447,62 @@ public class ElementwiseFastPathTests
             }
     }
 
+    // ---- select ----
+
+    static (Tensor, bool[]) Condition(int[] shape, Layout layout, ulong seed)
+    {
+        var (t, v) = Operand(shape, layout, DType.Float64, seed);
+        return (t.Gt(0.5), v.Select(e => e > 0.5).ToArray());
+    }
+
+    [Fact]
+    public void WhereAndMaskedFillMatchScalarReference()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int64, DType.Bool })
+            foreach (int n in Sizes)
+                foreach (var (cShape, cLayout, xShape, xLayout, yShape) in new (int[], Layout, int[], Layout, int[])[]
+                {
+                    ([3, n], Layout.Contiguous, [3, n], Layout.Contiguous, [3, n]),
+                    ([3, n], Layout.Contiguous, [], Layout.Contiguous, [3, n]),
+                    ([3, n], Layout.Contiguous, [3, n], Layout.Contiguous, []),
+                    ([n], Layout.Contiguous, [3, n], Layout.Transposed, [3, 1]),
+                    ([3, n], Layout.Transposed, [3, n], Layout.Stepped, [n]),
+                })
+                {
+                    var (c, vc) = Condition(cShape, cLayout, 10);
+                    var (x, vx) = Operand(xShape, xLayout, dtype == DType.Bool ? DType.Float64 : dtype, 11);
+                    var (y, vy) = Operand(yShape, Layout.Contiguous, dtype == DType.Bool ? DType.Float64 : dtype, 12);
+                    if (dtype == DType.Bool)
+                    {
+                        (x, y) = (x.Bool(), y.Bool());
+                        (vx, vy) = (vx.Select(e => e != 0 ? 1.0 : 0).ToArray(), vy.Select(e => e != 0 ? 1.0 : 0).ToArray());
+                    }
+                    int[] shape = [3, n];
+                    string what = $"where {dtype.Name()} c {Shapes.Format(cShape)} {cLayout}, x {Shapes.Format(xShape)} {xLayout}, y {Shapes.Format(yShape)}";
+                    var conditions = vc.Select(b => b ? 1.0 : 0).ToArray();
+                    CheckAll(Tensor.Where(c, x, y), shape, dtype,
+                        i => Broadcast(conditions, cShape, shape, i) != 0 ? Broadcast(vx, xShape, shape, i) : Broadcast(vy, yShape, shape, i), SameBits, what);
+                }
+    }
+
+    [Fact]
+    public void MaskedFillMatchesScalarReference()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int64 })
+            foreach (int n in Sizes)
+                foreach (var (targetLayout, maskShape) in new (Layout, int[])[] { (Layout.Contiguous, [3, n]), (Layout.Contiguous, [n]), (Layout.Transposed, [3, n]), (Layout.Stepped, [3, 1]) })
+                {
+                    int[] shape = [3, n];
+                    var (m, vm) = Condition(maskShape, Layout.Contiguous, 13);
+                    var masks = vm.Select(b => b ? 1.0 : 0).ToArray();
+                    var (t, vt) = Operand(shape, targetLayout, dtype, 14);
+                    string what = $"masked_fill {dtype.Name()} {targetLayout} mask {Shapes.Format(maskShape)} n={n}";
+                    CheckAll(t.MaskedFill(m, -7), shape, dtype, i => Broadcast(masks, maskShape, shape, i) != 0 ? -7 : vt[i], SameBits, what);
+                    t.MaskedFill_(m, 9);
+                    CheckAll(t, shape, dtype, i => Broadcast(masks, maskShape, shape, i) != 0 ? 9 : vt[i], SameBits, what + " in place");
+                }
+    }
+
     // ---- in-place ops ----
 
     [Fact]
@@ -615,24 +671,24 @@ public class ElementwiseFastPathTests
     {
         int[] shape = [64, 32, 28, 28];
         var contiguous = Shapes.ContiguousStrides(shape);
-        var single = new ElementLayout(shape, [contiguous, contiguous], [0, 0]);
+        var single = ElementLayout.Create(shape, [contiguous, contiguous], [0, 0]);
         Assert.Equal([64 * 32 * 28 * 28], single.Shape);
 
         // [N, C, H, W] against [1, C, 1, 1]: rows of H*W with the second operand broadcast along them
-        var bias = new ElementLayout(shape, [contiguous, [0, 1, 0, 0]], [0, 0]);
+        var bias = ElementLayout.Create(shape, [contiguous, [0, 1, 0, 0]], [0, 0]);
         Assert.Equal([64, 32, 28 * 28], bias.Shape);
         Assert.Equal([0, 1, 0], bias.Strides[1]);
 
         // a transposed operand keeps its own inner stride
-        var transposed = new ElementLayout([5, 7], [[7, 1], [1, 5]], [0, 3]);
+        var transposed = ElementLayout.Create([5, 7], [[7, 1], [1, 5]], [0, 3]);
         Assert.Equal([5, 7], transposed.Shape);
         Assert.Equal([1, 5], transposed.Strides[1]);
         Assert.Equal([0, 3], transposed.Offsets);
 
         // size-1 dims vanish, a 0-d loop still has one element
-        var scalar = new ElementLayout([1, 1], [[1, 1], [0, 0]], [4, 2]);
+        var scalar = ElementLayout.Create([1, 1], [[1, 1], [0, 0]], [4, 2]);
         Assert.Equal([1], scalar.Shape);
         Assert.Equal(1, scalar.Count);
-        Assert.Equal(0, new ElementLayout([3, 0], [[0, 1], [0, 1]], [0, 0]).Count);
+        Assert.Equal(0, ElementLayout.Create([3, 0], [[0, 1], [0, 1]], [0, 0]).Count);
     }
 }

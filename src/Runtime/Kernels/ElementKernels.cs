@@ -15,7 +15,7 @@ internal static class ElementKernels
     public static Tensor Map<TIn, TOut, TOp>(Tensor x, TOp op) where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
     {
         var result = Tensor.Uninitialized(x.ShapeArray(), DTypeOf<TOut>.Value);
-        var layout = new ElementLayout(x.shape, [result.strides, x.strides], [0, x.offset]);
+        var layout = ElementLayout.Create(x.shape, [result.strides, x.strides], [0, x.offset]);
         ElementLoop.Run(layout, new MapRow<TIn, TOut, TOp> { Dst = result.Data<TOut>(), Src = x.Data<TIn>(), Op = op });
         return result;
     }
@@ -24,7 +24,7 @@ internal static class ElementKernels
     public static void MapInPlace<T, TOp>(Tensor target, TOp op) where T : unmanaged where TOp : struct, IMapWith<T, T>
     {
         var data = target.Data<T>();
-        var layout = new ElementLayout(target.shape, [target.strides, target.strides], [target.offset, target.offset]);
+        var layout = ElementLayout.Create(target.shape, [target.strides, target.strides], [target.offset, target.offset]);
         ElementLoop.Run(layout, new MapRow<T, T, TOp> { Dst = data, Src = data, Op = op });
     }
 
@@ -33,7 +33,7 @@ internal static class ElementKernels
     {
         var shape = Shapes.Broadcast(a.shape, b.shape, opName);
         var result = Tensor.Uninitialized(shape, DTypeOf<TOut>.Value);
-        var layout = new ElementLayout(shape, [result.strides, Elementwise.BroadcastStrides(a, shape), Elementwise.BroadcastStrides(b, shape)], [0, a.offset, b.offset]);
+        var layout = ElementLayout.Create(shape, [result.strides, Elementwise.BroadcastStrides(a, shape), Elementwise.BroadcastStrides(b, shape)], [0, a.offset, b.offset]);
         ElementLoop.Run(layout, new ZipRow<T, TOut, TOp> { Dst = result.Data<TOut>(), A = a.Data<T>(), B = b.Data<T>(), Op = op });
         return result;
     }
@@ -43,7 +43,7 @@ internal static class ElementKernels
     {
         other = Unaliased(target, other);
         var data = target.Data<T>();
-        var layout = new ElementLayout(target.shape, [target.strides, target.strides, Elementwise.BroadcastStrides(other, target.shape)],
+        var layout = ElementLayout.Create(target.shape, [target.strides, target.strides, Elementwise.BroadcastStrides(other, target.shape)],
             [target.offset, target.offset, other.offset]);
         ElementLoop.Run(layout, new ZipRow<T, T, TOp> { Dst = data, A = data, B = other.Data<T>(), Op = op });
     }
@@ -52,7 +52,7 @@ internal static class ElementKernels
     public static void Copy<TIn, TOut>(Tensor target, Tensor source) where TIn : unmanaged where TOut : unmanaged
     {
         source = Unaliased(target, source);
-        var layout = new ElementLayout(target.shape, [target.strides, Elementwise.BroadcastStrides(source, target.shape)], [target.offset, source.offset]);
+        var layout = ElementLayout.Create(target.shape, [target.strides, Elementwise.BroadcastStrides(source, target.shape)], [target.offset, source.offset]);
         ElementLoop.Run(layout, new CopyRow<TIn, TOut> { Dst = target.Data<TOut>(), Src = source.Data<TIn>() });
     }
 
@@ -60,7 +60,7 @@ internal static class ElementKernels
     public static Tensor Where<T>(Tensor condition, Tensor x, Tensor y, int[] shape) where T : unmanaged
     {
         var result = Tensor.Uninitialized(shape, x.DType);
-        var layout = new ElementLayout(shape,
+        var layout = ElementLayout.Create(shape,
             [result.strides, Elementwise.BroadcastStrides(condition, shape), Elementwise.BroadcastStrides(x, shape), Elementwise.BroadcastStrides(y, shape)],
             [0, condition.offset, x.offset, y.offset]);
         ElementLoop.Run(layout, new WhereRow<T> { Dst = result.Data<T>(), C = condition.Data<bool>(), X = x.Data<T>(), Y = y.Data<T>() });
@@ -70,7 +70,7 @@ internal static class ElementKernels
     /// <summary>target[i] = value where mask[i], mask broadcast to target's shape.</summary>
     public static void MaskedFill<T>(Tensor target, Tensor mask, T value) where T : unmanaged
     {
-        var layout = new ElementLayout(target.shape, [target.strides, Elementwise.BroadcastStrides(mask, target.shape)], [target.offset, mask.offset]);
+        var layout = ElementLayout.Create(target.shape, [target.strides, Elementwise.BroadcastStrides(mask, target.shape)], [target.offset, mask.offset]);
         ElementLoop.Run(layout, new MaskedFillRow<T> { Dst = target.Data<T>(), Mask = mask.Data<bool>(), Value = value });
     }
 
@@ -186,7 +186,9 @@ internal static class ElementKernels
             ref T x = ref At(X, offsets[2]);
             ref T y = ref At(Y, offsets[3]);
             int sd = strides[0], sc = strides[1], sx = strides[2], sy = strides[3];
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && VectorTypes.IsNumeric<T>()) i = VectorRows.Where(ref d, sd, ref c, sc, ref x, sx, ref y, sy, count);
+            for (; i < count; i++)
                 Unsafe.Add(ref d, (nint)i * sd) = Unsafe.Add(ref c, (nint)i * sc) ? Unsafe.Add(ref x, (nint)i * sx) : Unsafe.Add(ref y, (nint)i * sy);
         }
     }
@@ -203,7 +205,9 @@ internal static class ElementKernels
             ref T d = ref At(Dst, offsets[0]);
             ref bool m = ref At(Mask, offsets[1]);
             int sd = strides[0], sm = strides[1];
-            for (int i = 0; i < count; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && VectorTypes.IsNumeric<T>()) i = VectorRows.MaskedFill(ref d, sd, ref m, sm, Value, count);
+            for (; i < count; i++)
                 if (Unsafe.Add(ref m, (nint)i * sm)) Unsafe.Add(ref d, (nint)i * sd) = Value;
         }
     }

@@ -4,8 +4,9 @@ using System.Runtime.Intrinsics;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// Elementwise kernels over strided, broadcast operands. Outputs are new contiguous tensors, except the
-/// in-place forms, which write through the target's own strides.
+/// Elementwise ops over strided, broadcast operands: the dtype dispatch for the static functors and the
+/// checks of the in-place forms; the loops themselves are in <see cref="ElementKernels"/>. Outputs are new
+/// contiguous tensors, except the in-place forms, which write through the target's own strides.
 /// </summary>
 internal static class Elementwise
 {
@@ -191,6 +192,8 @@ internal static class Elementwise
     /// <summary>Strides of <paramref name="t"/> seen at the broadcast shape: 0 where a dim is stretched or new.</summary>
     public static int[] BroadcastStrides(Tensor t, int[] shape)
     {
+        // callers only read the result, so a tensor already of that shape can lend its own strides
+        if (Shapes.Equal(t.shape, shape)) return t.strides;
         var result = new int[shape.Length];
         int lead = shape.Length - t.Rank;
         for (int i = 0; i < t.Rank; i++)

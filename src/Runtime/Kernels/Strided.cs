@@ -75,12 +75,51 @@ internal sealed class ElementLayout
     /// <summary>Number of elements (0 when any dim is empty).</summary>
     public readonly long Count;
 
-    public ElementLayout(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, ReadOnlySpan<int> offsets)
+    ElementLayout(int[] shape, int[][] strides, int[] offsets, long count)
+    {
+        Shape = shape;
+        Strides = strides;
+        Offsets = offsets;
+        Count = count;
+    }
+
+    // shared, never written: the strides of the flat layouts
+    static readonly int[] Dense = [1], Constant = [0];
+
+    /// <summary>The merged layout of operands with the given strides over <paramref name="shape"/>.</summary>
+    public static ElementLayout Create(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, ReadOnlySpan<int> offsets)
+    {
+        long count = 1;
+        foreach (var d in shape) count *= d;
+        // the common case, every operand contiguous or a single broadcast value, costs no merging
+        var flat = new int[strides.Length][];
+        for (int k = 0; k < strides.Length; k++)
+        {
+            var single = FlatStrides(shape, strides[k]);
+            if (single is null) return Merged(shape, strides, offsets, count);
+            flat[k] = single;
+        }
+        return new ElementLayout([(int)count], flat, offsets.ToArray(), count);
+    }
+
+    /// <summary>[1] for an operand laid out contiguously over shape, [0] for one whose every element is one value, else null.</summary>
+    static int[]? FlatStrides(ReadOnlySpan<int> shape, int[] strides)
+    {
+        bool dense = true, constant = true;
+        long expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] == 1) continue;
+            dense &= strides[d] == expected;
+            constant &= strides[d] == 0;
+            expected *= shape[d];
+        }
+        return dense ? Dense : constant ? Constant : null;
+    }
+
+    static ElementLayout Merged(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, ReadOnlySpan<int> offsets, long count)
     {
         int operands = strides.Length;
-        Offsets = offsets.ToArray();
-        Count = 1;
-        foreach (var d in shape) Count *= d;
         // merged dims are collected innermost first, then reversed
         Span<int> sizes = stackalloc int[Math.Max(1, shape.Length)];
         var merged = new int[operands][];
@@ -105,14 +144,15 @@ internal sealed class ElementLayout
             for (int k = 0; k < operands; k++) merged[k][0] = 1;
             rank = 1;
         }
-        Shape = new int[rank];
-        Strides = new int[operands][];
-        for (int m = 0; m < rank; m++) Shape[m] = sizes[rank - 1 - m];
+        var mergedShape = new int[rank];
+        var mergedStrides = new int[operands][];
+        for (int m = 0; m < rank; m++) mergedShape[m] = sizes[rank - 1 - m];
         for (int k = 0; k < operands; k++)
         {
-            Strides[k] = new int[rank];
-            for (int m = 0; m < rank; m++) Strides[k][m] = merged[k][rank - 1 - m];
+            mergedStrides[k] = new int[rank];
+            for (int m = 0; m < rank; m++) mergedStrides[k][m] = merged[k][rank - 1 - m];
         }
+        return new ElementLayout(mergedShape, mergedStrides, offsets.ToArray(), count);
     }
 
     /// <summary>Whether one step along dim d is, for every operand, one step over the whole current merged dim.</summary>

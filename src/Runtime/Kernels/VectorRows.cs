@@ -94,6 +94,53 @@ internal static class VectorRows
         }
     }
 
+    /// <summary>
+    /// d[i] = c[i] ? x[i] : y[i] over the leading full vectors of a row whose output and condition are contiguous
+    /// and whose values are contiguous or broadcast; returns how many elements it did (the caller does the rest).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Where<T>(ref T d, int sd, ref bool c, int sc, ref T x, int sx, ref T y, int sy, int count) where T : unmanaged
+    {
+        int w = Vector256<T>.Count, i = 0;
+        if (sd != 1 || sc != 1 || (uint)sx > 1 || (uint)sy > 1) return 0;
+        Vector256<T> bx = Vector256.Create(x), by = Vector256.Create(y);
+        for (; i <= count - w; i += w)
+        {
+            var vx = sx == 1 ? Vector256.LoadUnsafe(ref x, (nuint)i) : bx;
+            var vy = sy == 1 ? Vector256.LoadUnsafe(ref y, (nuint)i) : by;
+            Vector256.ConditionalSelect(LaneMask<T>(ref Unsafe.Add(ref c, i)), vx, vy).StoreUnsafe(ref d, (nuint)i);
+        }
+        return i;
+    }
+
+    /// <summary>d[i] = value where m[i], over the leading full vectors of a contiguous row; returns how many elements it did.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int MaskedFill<T>(ref T d, int sd, ref bool m, int sm, T value, int count) where T : unmanaged
+    {
+        int w = Vector256<T>.Count, i = 0;
+        if (sd != 1 || sm != 1) return 0;
+        var v = Vector256.Create(value);
+        for (; i <= count - w; i += w)
+            Vector256.ConditionalSelect(LaneMask<T>(ref Unsafe.Add(ref m, i)), v, Vector256.LoadUnsafe(ref d, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+        return i;
+    }
+
+    /// <summary>A lane mask (all bits set where true) from the Vector256&lt;T&gt;.Count bools at c; T is 4 or 8 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<T> LaneMask<T>(ref bool c) where T : unmanaged
+    {
+        ref byte bytes = ref Unsafe.As<bool, byte>(ref c);
+        if (Vector256<T>.Count == 8)
+        {
+            var words = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref bytes)).AsByte());
+            var (lower, upper) = Vector128.Widen(words);
+            return (~Vector256.Equals(Vector256.Create(lower, upper), Vector256<uint>.Zero)).As<uint, T>();
+        }
+        var quads = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref bytes)).AsByte()));
+        var (low, high) = Vector128.Widen(quads);
+        return (~Vector256.Equals(Vector256.Create(low, high), Vector256<ulong>.Zero)).As<ulong, T>();
+    }
+
     /// <summary>Lanes [0, count) read at the given stride into a vector; the other lanes are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<T> Gather<T>(ref T source, int stride, int count) where T : unmanaged
