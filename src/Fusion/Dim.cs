@@ -13,6 +13,9 @@ public enum DimKind
 
     /// <summary><c>*</c>: any number (zero or more) of further dimensions.</summary>
     Rest,
+
+    /// <summary>A size that only the running program knows (inference gave up on it): never checked at build time, guarded at run time.</summary>
+    Unknown,
 }
 
 /// <summary>
@@ -44,6 +47,9 @@ public sealed record Dim
 
     /// <summary><c>*</c>: any number of further dimensions.</summary>
     public static Dim Rest { get; } = new(DimKind.Rest, null, 0, 0);
+
+    /// <summary>A size known only at run time; printed <c>?</c>.</summary>
+    public static Dim Unknown { get; } = new(DimKind.Unknown, null, 0, 0);
 
     /// <summary>True for a plain symbol such as <c>B</c> (scale 1, offset 0).</summary>
     public bool IsPlainSymbol => Kind == DimKind.Symbolic && Scale == 1 && Offset == 0;
@@ -95,6 +101,8 @@ public sealed record Dim
                 return Offset.ToString(CultureInfo.InvariantCulture);
             case DimKind.Rest:
                 return "*";
+            case DimKind.Unknown:
+                return "?";
             default:
                 string term = Scale == 1 ? Symbol! : Scale.ToString(CultureInfo.InvariantCulture) + "*" + Symbol;
                 return Offset switch
