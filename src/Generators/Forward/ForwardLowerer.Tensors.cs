@@ -337,6 +337,14 @@ internal sealed partial class ForwardLowerer
         var dims = sizes.Select(s => s.ToDim()).ToList();
         if (infer < 0)
         {
+            // Dims equal on both sides cancel; what is left must hold as many elements (B, T, 5, 12 of [B, T, 64] does not).
+            (List<Dim> left, List<Dim> right) = Uncancelled(type.Shape, dims);
+            if (left.Concat(right).All(d => d.Kind == DimKind.Constant)
+                && left.Aggregate(1L, (p, d) => p * d.Offset) is long had && right.Aggregate(1L, (p, d) => p * d.Offset) is long asked && had != asked)
+            {
+                throw new ShapeErrorException(syntax, $"reshape: shape [{target}] is invalid for input of shape {type}: the sizes that differ hold {had} and {asked} elements");
+            }
+
             return Attrs.Empty.With("dims", dims.ToEquatableArray());
         }
 
@@ -348,12 +356,12 @@ internal sealed partial class ForwardLowerer
         return inferred.Kind == DimKind.Unknown ? attrs.With("infer", (long)infer) : attrs;
     }
 
-    /// <summary>The size of a reshape's -1: the input's dims that the other target dims do not cancel, divided by those that remain; else unknown.</summary>
-    private static Dim InferReshapeDim(EquatableArray<Dim> input, List<Dim> others)
+    /// <summary>The dims of <paramref name="input"/> and <paramref name="target"/> left once equal ones (other than unknown) cancel.</summary>
+    private static (List<Dim> Input, List<Dim> Target) Uncancelled(EquatableArray<Dim> input, IReadOnlyList<Dim> target)
     {
         var remaining = input.ToList();
-        var divisors = new List<Dim>();
-        foreach (Dim dim in others)
+        var unmatched = new List<Dim>();
+        foreach (Dim dim in target)
         {
             int match = dim.Kind == DimKind.Unknown ? -1 : remaining.IndexOf(dim);
             if (match >= 0)
@@ -362,10 +370,17 @@ internal sealed partial class ForwardLowerer
             }
             else
             {
-                divisors.Add(dim);
+                unmatched.Add(dim);
             }
         }
 
+        return (remaining, unmatched);
+    }
+
+    /// <summary>The size of a reshape's -1: the input's dims that the other target dims do not cancel, divided by those that remain; else unknown.</summary>
+    private static Dim InferReshapeDim(EquatableArray<Dim> input, List<Dim> others)
+    {
+        (List<Dim> remaining, List<Dim> divisors) = Uncancelled(input, others);
         if (remaining.Any(d => d.Kind == DimKind.Unknown) || divisors.Any(d => d.Kind != DimKind.Constant))
         {
             return Dim.Unknown;

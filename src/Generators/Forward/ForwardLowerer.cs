@@ -327,7 +327,7 @@ internal sealed partial class ForwardLowerer
     {
         foreach (IOperation operation in condition.DescendantsAndSelf())
         {
-            if (operation.Type is { } type && IsTensor(type))
+            if (operation.Type is { } type && IsTensor(type) && !IsSizeQuery(operation.Parent))
             {
                 return "a tensor's value";
             }
@@ -337,7 +337,7 @@ internal sealed partial class ForwardLowerer
                 return "the train/eval mode (Training); compiling both modes with a guard is a later step";
             }
 
-            if (operation is ILocalReferenceOperation local && frame.Locals.TryGetValue(local.Local, out Operand? bound) && bound is TensorOperand)
+            if (operation is ILocalReferenceOperation local && frame.Locals.TryGetValue(local.Local, out Operand? bound) && bound is TensorOperand && !IsSizeQuery(operation.Parent))
             {
                 return "a tensor's value";
             }
@@ -353,6 +353,10 @@ internal sealed partial class ForwardLowerer
 
         return null;
     }
+
+    /// <summary>True for <c>x.Size(k)</c>, <c>x.Shape</c>, <c>x.Rank</c>: they read a tensor's shape, not its values.</summary>
+    private static bool IsSizeQuery(IOperation? parent) =>
+        parent is IInvocationOperation { TargetMethod.Name: "Size" } or IPropertyReferenceOperation { Property.Name: "Shape" or "Rank" or "Numel" };
 
     private MethodDeclarationSyntax Declaration(IMethodSymbol method)
     {
