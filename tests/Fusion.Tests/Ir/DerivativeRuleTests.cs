@@ -197,6 +197,22 @@ public class DerivativeRuleTests
         });
     }
 
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(true, 0.3)]
+    public void Scaled_dot_product_attention(bool causal, double scale)
+    {
+        Attrs attrs = Attrs.Empty.With("is_causal", causal);
+        if (scale != 0)
+        {
+            attrs = attrs.With("scale", scale);
+        }
+
+        Check(g => g.Op("scaled_dot_product_attention", [In(g, "q", 2, 3, 4), In(g, "k", 2, 5, 4), In(g, "v", 2, 5, 3)], attrs),
+            -1, 1, ("q", [2, 3, 4]), ("k", [2, 5, 4]), ("v", [2, 5, 3]));
+    }
+
     [Fact]
     public void Attention_block_with_causal_mask_and_residual()
     {
@@ -225,7 +241,7 @@ public class DerivativeRuleTests
         [
             .. UnaryNames, .. BinaryNames, "where", "sum", "mean", "amax",
             "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "contiguous", "matmul", "linear", "softmax", "log_softmax",
-            "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding", "sign",
+            "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding", "sign", "scaled_dot_product_attention",
         ];
         string[] differentiable = OpTable.Names.Where(n => OpTable.Get(n).IsDifferentiable && OpTable.Get(n).Kind != OpKind.Source).ToArray();
 

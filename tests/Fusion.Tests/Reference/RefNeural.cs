@@ -23,6 +23,8 @@ internal static class RefNeural
         "layer_norm" => LayerNorm(x, a),
         "layer_norm_backward" => NormBackward(x[0], x[1], x[2], x[3], x.Length > 4 ? x[4] : null, channelDim: false),
         "dropout" => Dropout(x[0], a.Real("p")),
+        "scaled_dot_product_attention" => RefAttention.Forward(x[0], x[1], x[2], a),
+        "scaled_dot_product_attention_backward" => RefAttention.Backward(x[0], x[1], x[2], x[3], x[4], a),
         "embedding" => [Embedding(x[0], x[1])],
         "embedding_backward" => [EmbeddingBackward(x[0], x[1], x[2].Shape, a.Int("padding_idx", -1))],
         _ => throw new NotSupportedException($"reference: no implementation of {op}"),
