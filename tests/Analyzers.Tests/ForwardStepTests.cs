@@ -155,6 +155,65 @@ public class ForwardStepTests
         Assert.Equal("f32[B, 4, 4]", graph.TypeOf(Assert.Single(graph.Outputs)).ToString());
     }
 
+    [Fact]
+    public void Fused_attention_lowers_to_its_op_and_a_mask_tensor_breaks()
+    {
+        const string source = """
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Causal : Module
+            {
+                public Tensor Forward([Shape("B, 4, T, 16")] Tensor q, [Shape("B, 4, T, 16")] Tensor k, [Shape("B, 4, T, 16")] Tensor v) =>
+                    F.ScaledDotProductAttention(q, k, v, isCausal: true, scale: 0.125);
+            }
+
+            [Model]
+            public partial class Masked : Module
+            {
+                public Tensor Forward([Shape("B, T, 16")] Tensor q, [Shape("T, T")] Tensor mask) =>
+                    F.ScaledDotProductAttention(q, q, q, attnMask: mask);
+            }
+            """;
+        GeneratorRunResult result = Driver().RunGenerators(TestInputs.Compilation(("Attention.cs", source))).GetRunResult().Results.Single();
+
+        IrNode attention = Assert.Single(Models(result)).Graph.Nodes.Single(n => n.Op == "scaled_dot_product_attention");
+        Assert.Equal("is_causal=true, scale=0.125", attention.Attrs.ToString());
+        Assert.Equal("f32[B, 4, T, 16]", attention.Type.ToString());
+        Diagnostic graphBreak = Assert.Single(result.Diagnostics);
+        Assert.Equal(
+            "Forward of 'Masked' runs eagerly: `F.ScaledDotProductAttention` with a mask tensor at line 16 has no compiled form yet (isCausal: true does)",
+            graphBreak.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_static_tensor_is_a_graph_break_not_a_parameter()
+    {
+        // A static tensor is not part of the module's state, so it must not become a parameter node.
+        const string source = """
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Shifted : Module
+            {
+                static readonly Tensor Offset = Tensor.Ones(4);
+
+                public Tensor Forward([Shape("B, 4")] Tensor x) => x + Offset;
+            }
+            """;
+        GeneratorRunResult result = Driver().RunGenerators(TestInputs.Compilation(("Shifted.cs", source))).GetRunResult().Results.Single();
+
+        Assert.Null(result.Exception);
+        Assert.Empty(Models(result));
+        Assert.Equal(
+            "Forward of 'Shifted' runs eagerly: the static tensor 'Offset' at line 10 is not a parameter or buffer of the model; static tensors are not compiled yet",
+            Assert.Single(result.Diagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce()
     {
         CSharpCompilation compilation = TestInputs.Compilation(("Model.cs", ModelSource), ("Other.cs", OtherSource));

@@ -69,10 +69,10 @@ internal sealed partial class ForwardLowerer
                 return Call(call, frame);
 
             case IBinaryOperation binary:
-                return Binary(binary.OperatorKind, binary.OperatorMethod, Lower(binary.LeftOperand, frame), Lower(binary.RightOperand, frame), binary.Syntax, frame);
+                return Binary(binary.OperatorKind, binary.OperatorMethod, Lower(binary.LeftOperand, frame), Lower(binary.RightOperand, frame), binary.Syntax);
 
             case IUnaryOperation unary:
-                return Unary(unary, Lower(unary.Operand, frame), frame);
+                return Unary(unary, Lower(unary.Operand, frame));
 
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return ConditionValue(conditional.Condition, frame, conditional.Syntax) ? Lower(conditional.WhenTrue, frame) : Lower(whenFalse, frame);
@@ -155,6 +155,11 @@ internal sealed partial class ForwardLowerer
             return new UnknownOperand($"the member '{member.Name}' of another type");
         }
 
+        if (IsTensor(type) && member.IsStatic)
+        {
+            throw Break(syntax, $"the static tensor '{member.Name}'", "is not a parameter or buffer of the model; static tensors are not compiled yet");
+        }
+
         if (IsTensor(type))
         {
             return frame.IsConstructor ? new UnknownOperand($"the tensor '{member.Name}'") : new TensorOperand(TensorMember(member, frame.Model, syntax));
@@ -168,7 +173,7 @@ internal sealed partial class ForwardLowerer
         return TryMemberValue(member, frame.Model) ?? new UnknownOperand($"the member '{member.Name}', which is not set once at construction");
     }
 
-    private Operand Binary(BinaryOperatorKind kind, IMethodSymbol? method, Operand left, Operand right, SyntaxNode syntax, Frame frame)
+    private Operand Binary(BinaryOperatorKind kind, IMethodSymbol? method, Operand left, Operand right, SyntaxNode syntax)
     {
         if (left is TensorOperand || right is TensorOperand || (method is not null && IsTensor(method.ContainingType)))
         {
@@ -281,9 +286,8 @@ internal sealed partial class ForwardLowerer
         return new UnknownOperand($"`{Short(syntax)}`, which depends on a size known only at run time");
     }
 
-    private Operand Unary(IUnaryOperation unary, Operand operand, Frame frame)
+    private Operand Unary(IUnaryOperation unary, Operand operand)
     {
-        _ = frame;
         switch (unary.OperatorKind, operand)
         {
             case (UnaryOperatorKind.Plus, _):

@@ -228,6 +228,8 @@ internal sealed partial class ForwardLowerer
                 return Emit("avg_pool2d", [Tensor(Arg(call, "input"), frame)], AvgPoolAttrs(call, frame), syntax);
             case "Dropout":
                 return Dropout(call, frame);
+            case "ScaledDotProductAttention":
+                return Attention(call, frame);
             case "LayerNorm":
                 Value x = Tensor(Arg(call, "input"), frame);
                 long[] normalized = IntsArg(call, "normalizedShape", frame);
@@ -271,6 +273,29 @@ internal sealed partial class ForwardLowerer
         }
 
         throw Break(call.Syntax, "`F.Dropout`", "is not given `training: Training`, so it does not follow the module's train/eval mode");
+    }
+
+    /// <summary>F.ScaledDotProductAttention without a mask tensor or dropout: the IR's fused attention (is_causal, scale).</summary>
+    private Value Attention(IInvocationOperation call, Frame frame)
+    {
+        Value q = Tensor(Arg(call, "query"), frame), k = Tensor(Arg(call, "key"), frame), v = Tensor(Arg(call, "value"), frame);
+        if (Lower(Arg(call, "attnMask"), frame) is not TextOperand { Value: null })
+        {
+            throw Break(call.Syntax, "`F.ScaledDotProductAttention` with a mask tensor", "has no compiled form yet (isCausal: true does)");
+        }
+
+        if (RealArg(call, "dropoutP", frame) != 0 || Lower(Arg(call, "generator"), frame) is not TextOperand { Value: null })
+        {
+            throw Break(call.Syntax, "`F.ScaledDotProductAttention` with dropout", "has no compiled form yet");
+        }
+
+        Attrs attrs = Attrs.Empty.With("is_causal", BoolArg(call, "isCausal", frame));
+        if (Lower(Arg(call, "scale"), frame) is not TextOperand { Value: null })
+        {
+            attrs = attrs.With("scale", RealArg(call, "scale", frame));
+        }
+
+        return Emit("scaled_dot_product_attention", [q, k, v], attrs, call.Syntax);
     }
 
     private Attrs ReductionAttrs(IInvocationOperation call, int rank, Frame frame)

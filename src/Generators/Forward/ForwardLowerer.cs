@@ -82,6 +82,15 @@ internal sealed partial class ForwardLowerer
             var info = new DiagnosticInfo(Descriptors.ShapeError, LocationInfo.From(shapeError.Node), new[] { type.Name, shapeError.Message }.ToEquatableArray());
             return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // A bug of the lowering must not fail the user's build (CS8785 is a warning, an error with
+            // warnings as errors): the model runs eagerly, and the diagnostic says what to report.
+            Location where = forward.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
+            string reason = $"{type.Name}.Forward at line {where.GetLineSpan().StartLinePosition.Line + 1} could not be lowered because of an internal error of DeepGen's front-end ({error.GetType().Name}: {error.Message}); please report it";
+            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(where), new[] { type.Name, reason }.ToEquatableArray());
+            return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
+        }
     }
 
     /// <summary>The model's own <c>public Tensor Forward(Tensor, ...)</c>, if it declares one.</summary>
@@ -130,7 +139,7 @@ internal sealed partial class ForwardLowerer
 
         Operand result = RunBody(forward, frame);
         Value output = AsTensor(result, Declaration(forward), "the value Forward returns");
-        CheckReturnShape(forward, output, frame);
+        CheckReturnShape(forward, output);
         builder.Output(output);
         return builder.Build();
     }
@@ -237,14 +246,14 @@ internal sealed partial class ForwardLowerer
                 return;
 
             case ICompoundAssignmentOperation { Target: var target } compound when LocalSymbol(target) is { } local:
-                frame.Locals[local] = Binary(compound.OperatorKind, compound.OperatorMethod, Lower(compound.Target, frame), Lower(compound.Value, frame), compound.Syntax, frame);
+                frame.Locals[local] = Binary(compound.OperatorKind, compound.OperatorMethod, Lower(compound.Target, frame), Lower(compound.Value, frame), compound.Syntax);
                 return;
 
             case IIncrementOrDecrementOperation { Target: var target } step when LocalSymbol(target) is { } local:
                 Operand current = Lower(step.Target, frame);
                 var one = new SizeOperand(SizeExpr.Of(1));
                 frame.Locals[local] = Binary(
-                    step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, null, current, one, step.Syntax, frame);
+                    step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, null, current, one, step.Syntax);
                 return;
 
             case IInvocationOperation call:
@@ -400,7 +409,7 @@ internal sealed partial class ForwardLowerer
     }
 
     /// <summary>A DG0007 when Forward's <c>[return: Shape]</c> disagrees with the shape it returns.</summary>
-    private void CheckReturnShape(IMethodSymbol forward, Value output, Frame frame)
+    private void CheckReturnShape(IMethodSymbol forward, Value output)
     {
         foreach (AttributeData attribute in forward.GetReturnTypeAttributes())
         {
@@ -421,8 +430,6 @@ internal sealed partial class ForwardLowerer
                 throw new ShapeErrorException(where, $"Forward returns {actual}, but its [return: Shape] annotation says [{expected}]");
             }
         }
-
-        _ = frame;
     }
 
     private SyntaxNode? ReturnSyntax(IMethodSymbol forward)
