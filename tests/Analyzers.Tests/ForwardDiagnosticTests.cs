@@ -138,7 +138,7 @@ public class ForwardDiagnosticTests
             """);
         test.ExpectedDiagnostics.Add(DG0006(0, "Signs", "the call to 'Tensor.Sign' at line 9 is not an operation the compiler knows"));
         test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only"));
-        test.ExpectedDiagnostics.Add(DG0006(2, "Repeated", "the `for` at line 27 has a bound known only at run time"));
+        test.ExpectedDiagnostics.Add(DG0006(2, "Repeated", "the `for` at line 27 has a bound known only at run time: `i < x.Size(0)`, which depends on a size known only at run time"));
         test.ExpectedDiagnostics.Add(DG0006(3, "Unannotated", "parameter 'x' at line 39 has no [Shape] annotation, so its rank is not known at build time; annotate it, e.g. [Shape(\"B, 784\")]"));
         test.ExpectedDiagnostics.Add(DG0006(4, "Logged", "the call `Console.WriteLine(x)` at line 47 has a side effect or a discarded result the compiled graph cannot keep"));
         await test.RunAsync();

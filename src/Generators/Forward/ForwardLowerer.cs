@@ -316,19 +316,23 @@ internal sealed partial class ForwardLowerer
             throw Break(header, construct, isLoop ? $"has a bound known only at run time ({why})" : $"branches on {why}", location);
         }
 
+        Operand? value;
         try
         {
-            if (Lower(condition, frame) is BoolOperand value)
-            {
-                return value.Value;
-            }
+            value = Lower(condition, frame);
         }
         catch (GraphBreakException)
         {
-            // reported below, at the construct, with the reason that matters
+            value = null; // reported below, at the construct, with the reason that matters
         }
 
-        throw Break(header, construct, isLoop ? "has a bound known only at run time" : "branches on a value known only at run time", location);
+        if (value is BoolOperand known)
+        {
+            return known.Value;
+        }
+
+        string detail = value is UnknownOperand unknown ? unknown.What : "a value known only at run time";
+        throw Break(header, construct, isLoop ? $"has a bound known only at run time: {detail}" : $"branches on {detail}", location);
     }
 
     /// <summary>Why a condition is known only at run time, when it reads a tensor, the train/eval mode or a field; else null.</summary>
