@@ -16,8 +16,9 @@ internal static class ForwardPipeline
 {
     /// <summary>
     /// Registers the steps; returns, per [Model] class, the model the forward emitter compiles, or null
-    /// when its Forward does not compile (or it has none). A consumer skips the nulls in its output action
-    /// (as the registration emitter does): a <c>Where</c> after this step kept it from running in tests.
+    /// when its Forward does not compile (or it has none). A consumer skips the nulls in its output action,
+    /// as the registration emitter does, rather than filtering with <c>Where</c>: its output then reads this
+    /// step directly, which the caching tests check, and the step is tracked even when no model compiles.
     /// </summary>
     public static IncrementalValuesProvider<ForwardModel?> Register(IncrementalGeneratorInitializationContext context, IncrementalValueProvider<string> projectDirectory)
     {
