@@ -21,7 +21,6 @@ internal sealed partial class ForwardLowerer
     private const int MaxInlineDepth = 16;
 
     private readonly Compilation compilation;
-    private readonly string modelName;
     private readonly GraphBuilder builder;
     private readonly CancellationToken cancellationToken;
     private readonly Dictionary<SyntaxTree, SemanticModel> semanticModels = [];
@@ -29,12 +28,11 @@ internal sealed partial class ForwardLowerer
     private readonly List<ForwardParameter> parameters = [];
     private readonly Dictionary<int, string> nodeText = [];
 
-    private ForwardLowerer(Compilation compilation, string modelName, CancellationToken cancellationToken)
+    private ForwardLowerer(Compilation compilation, string graphName, CancellationToken cancellationToken)
     {
         this.compilation = compilation;
-        this.modelName = modelName;
         this.cancellationToken = cancellationToken;
-        builder = new GraphBuilder(modelName);
+        builder = new GraphBuilder(graphName);
     }
 
     /// <summary>The <see cref="TrackingNames.ForwardLowering"/> transform: the model's lowered Forward and its DG0006/DG0007 diagnostics.</summary>
@@ -48,7 +46,7 @@ internal sealed partial class ForwardLowerer
             return new ForwardLowering(null, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        var lowerer = new ForwardLowerer(context.SemanticModel.Compilation, type.Name, cancellationToken);
+        var lowerer = new ForwardLowerer(context.SemanticModel.Compilation, type.Name + ".Forward", cancellationToken);
         try
         {
             IrGraph? graph = lowerer.LowerTopLevel(type, forward);
