@@ -99,13 +99,7 @@ internal static class Gemm
         if (mat.ColStride == 1 && incX == 1)
         {
             // rows are contiguous: one dot product each
-            var xs = x.AsSpan(offX, cols);
-            for (int i = 0; i < rows; i++)
-            {
-                T dot = Dot(md.AsSpan(mat.Offset + i * mat.RowStride, cols), xs);
-                ref T target = ref y[offY + i * incY];
-                target = beta == T.Zero ? alpha * dot : alpha * dot + beta * target;
-            }
+            GemvRows.Run(rows, cols, alpha, md, mat.Offset, mat.RowStride, x, offX, beta, y, offY, incY);
             return;
         }
         if (mat.RowStride == 1 && incY == 1)
@@ -127,21 +121,6 @@ internal static class Gemm
             ref T target = ref y[offY + i * incY];
             target = beta == T.Zero ? alpha * dot : alpha * dot + beta * target;
         }
-    }
-
-    static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
-    {
-        int i = 0;
-        T sum = T.Zero;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
-        {
-            var acc = Vector<T>.Zero;
-            for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
-                acc += new Vector<T>(a[i..]) * new Vector<T>(b[i..]);
-            sum = Vector.Sum(acc);
-        }
-        for (; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
     }
 
     /// <summary>y += alpha * x.</summary>

@@ -69,6 +69,10 @@ internal static partial class GemmBlocked<TS, TV, T>
                 for (int p = 0; p < kc; p++)
                     b.Data.AsSpan(origin + p * rs, panelCols).CopyTo(panel.Slice(p * nr, panelCols));
             }
+            else if (panelCols == nr && GatherPack.TryPanel(b.Data, origin, rs, cs, kc, nr, packed, start + j * kc))
+            {
+                // a full panel of a strided B, sixteen columns per gather instruction
+            }
             else
             {
                 // columns are contiguous (a transposed B): read each one in order
