@@ -65,6 +65,36 @@ public class FloatRowKernelTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void CrossEntropyMatchesDouble(int rows, int classes)
+    {
+        var targets = Enumerable.Range(0, rows).Select(i => (long)(i * 7919 % classes)).ToArray();
+        if (rows > 2) targets[1] = -100; // ignored
+        var target = Tensor.FromArray(targets);
+        foreach (bool transposed in new[] { false, true })
+            foreach (bool weighted in new[] { false, true })
+                foreach (string reduction in new[] { "mean", "sum", "none" })
+                {
+                    var (x32, x64) = Input(rows, classes, rows + classes, transposed, scale: 5);
+                    var (w32, w64) = Input(1, classes, 2, false);
+                    var weight32 = weighted ? (w32.Reshape(classes).Abs() + 0.5).Detach().RequiresGrad_() : null;
+                    var weight64 = weighted ? (w64.Reshape(classes).Abs() + 0.5).Detach().RequiresGrad_() : null;
+                    x32.RequiresGrad_();
+                    x64.RequiresGrad_();
+                    var l32 = F.CrossEntropy(x32, target, weight32, reduction: reduction);
+                    var l64 = F.CrossEntropy(x64, target, weight64, reduction: reduction);
+                    string what = $"{rows}x{classes} transposed={transposed} weighted={weighted} {reduction}";
+                    AssertClose(l64.Detach().ToArray<double>(), l32, 2e-5);
+                    var upstream = reduction == "none" ? Tensor.FromArray(Values(rows, 4)) : Tensor.Scalar(1.5);
+                    l32.Backward(upstream.Float());
+                    l64.Backward(upstream.Double());
+                    AssertClose(x64.Grad!.ToArray<double>(), x32.Grad!, 2e-5);
+                    if (weighted) AssertClose(weight64!.Grad!.ToArray<double>(), weight32!.Grad!, 1e-4);
+                    Assert.True(rows <= 2 || x32.Grad!.ToArray<float>().Skip(classes).Take(classes).All(v => v == 0), $"{what}: ignored row has a gradient");
+                }
+    }
+
     [Fact]
     public void SoftmaxOfARowWithNaNIsNaNAndOtherRowsAreUntouched()
     {
