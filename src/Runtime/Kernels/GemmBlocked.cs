@@ -126,36 +126,54 @@ internal static partial class GemmBlocked<TS, TV, T>
                 // a K block's panels sit one after another, after the earlier blocks of this phase
                 int aBase = packedA.Start + paddedM * (p0 - phaseStart), bBase = packedB.Start + paddedN * (p0 - phaseStart);
                 int q = block - firstBlock;
-                if (ClaimPacking(ref aState[q * rowBlocks + rowBlock]))
+                ref int aBlock = ref aState[q * rowBlocks + rowBlock];
+                if (ClaimPacking(ref aBlock))
                 {
                     int i0 = firstRowPanel * MR;
-                    PackA(a, i0, p0, Math.Min(m, endRowPanel * MR) - i0, kc, packedA.Array, aBase + i0 * kc);
-                    Volatile.Write(ref aState[q * rowBlocks + rowBlock], Packed);
+                    Publish(ref aBlock, () => PackA(a, i0, p0, Math.Min(m, endRowPanel * MR) - i0, kc, packedA.Array, aBase + i0 * kc));
                 }
-                if (ClaimPacking(ref bState[q * colBlocks + colBlock]))
+                ref int bBlock = ref bState[q * colBlocks + colBlock];
+                if (ClaimPacking(ref bBlock))
                 {
                     int j0 = firstColPanel * NR;
-                    PackB(b, p0, jc + j0, kc, Math.Min(nc, endColPanel * NR) - j0, packedB.Array, bBase + j0 * kc);
-                    Volatile.Write(ref bState[q * colBlocks + colBlock], Packed);
+                    Publish(ref bBlock, () => PackB(b, p0, jc + j0, kc, Math.Min(nc, endColPanel * NR) - j0, packedB.Array, bBase + j0 * kc));
                 }
                 var store = new TileStore(alpha, block == 0 ? beta : T.One, block == kBlocks - 1 ? epilogue : default);
                 Macro(kc, packedA.Array, aBase, firstRowPanel, endRowPanel, packedB.Array, bBase, firstColPanel, endColPanel, store);
             }
         }
 
-        const int Packed = 2;
+        const int Claimed = 1, Packed = 2, Failed = 3;
 
         /// <summary>
-        /// True when the caller is the first to need this block and must pack it (then mark it packed);
+        /// True when the caller is the first to need this block and must pack it (through <see cref="Publish"/>);
         /// false once it is packed, after waiting for the tile that is packing it, if any.
         /// </summary>
         static bool ClaimPacking(ref int state)
         {
             if (Volatile.Read(ref state) == Packed) return false;
-            if (Interlocked.CompareExchange(ref state, 1, 0) == 0) return true;
+            if (Interlocked.CompareExchange(ref state, Claimed, 0) == 0) return true;
             var spin = new SpinWait();
-            while (Volatile.Read(ref state) != Packed) spin.SpinOnce();
+            int now;
+            while ((now = Volatile.Read(ref state)) == Claimed) spin.SpinOnce();
+            // the packing tile threw: its exception is the one reported, this tile just stops
+            if (now == Failed) throw new OperationCanceledException("gemm: packing an operand block failed in another tile");
             return false;
+        }
+
+        /// <summary>Packs a claimed block and marks it packed, or failed (so tiles waiting for it stop) if packing throws.</summary>
+        static void Publish(ref int state, Action pack)
+        {
+            try
+            {
+                pack();
+                Volatile.Write(ref state, Packed);
+            }
+            catch
+            {
+                Volatile.Write(ref state, Failed);
+                throw;
+            }
         }
 
         /// <summary>The row panels times the column panels of one K block, each B panel reused across all the A panels while in L1.</summary>
