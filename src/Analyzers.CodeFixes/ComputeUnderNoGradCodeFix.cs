@@ -61,9 +61,10 @@ public sealed class ComputeUnderNoGradCodeFix : CodeFixProvider
         TypeSyntax typeName = ParseTypeName(type.ToMinimalDisplayString(model, statement.SpanStart));
         ExpressionSyntax noGrad = ParseExpression(TorchInScope(model, statement.SpanStart) ? "Torch.NoGrad()" : "DeepGen.Torch.NoGrad()");
 
-        // A blank line after the using block, as after any block.
+        // A blank line after the using block, as after any block, unless it closes its own block.
         SyntaxTriviaList trailing = statement.GetTrailingTrivia();
-        SyntaxTriviaList blankLineAfter = trailing.Add(trailing.LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: not 0 } newline ? newline : ElasticCarriageReturnLineFeed);
+        SyntaxTriviaList withBlankLine = trailing.Add(trailing.LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: not 0 } newline ? newline : ElasticCarriageReturnLineFeed);
+        SyntaxTriviaList blankLineAfter = statement.Parent is BlockSyntax { Statements: var siblings } && siblings.Last() == statement ? trailing : withBlankLine;
         StatementSyntax[] replacement;
         if (statement is LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } variables } declaration
             && variables[0] is { Initializer.Value: var value } variable
@@ -87,7 +88,7 @@ public sealed class ComputeUnderNoGradCodeFix : CodeFixProvider
             replacement =
             [
                 Declare(typeName, name).WithLeadingTrivia(statement.GetLeadingTrivia()),
-                UsingNoGrad(noGrad, Assign(name, cut)).WithTrailingTrivia(blankLineAfter),
+                UsingNoGrad(noGrad, Assign(name, cut)).WithTrailingTrivia(withBlankLine),
                 rewritten.WithLeadingTrivia(indentation.RawKind == 0 ? TriviaList() : TriviaList(indentation)),
             ];
         }

@@ -323,4 +323,59 @@ public class GradientDiagnosticTests
         test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(14, 9, 17, 10).WithArguments("Scaled", "the statement `using (Torch.NoGrad()) { value2 = gate.Forward(x).Mean().Item<float>(); }` at line 14 is not something the compiler understands"));
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task The_fix_wraps_an_assignment_of_a_cut_and_a_cut_carried_by_a_loop_is_reported()
+    {
+        var test = new GeneratorCodeFixTest<ComputeUnderNoGradCodeFix>("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Looped : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = x;
+                    for (int i = 0; i < 2; i++)
+                    {
+                        h = {|#0:fc.Forward(h).Detach()|};
+                    }
+
+                    return h;
+                }
+            }
+            """, """
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Looped : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = x;
+                    for (int i = 0; i < 2; i++)
+                    {
+                        using (Torch.NoGrad())
+                        {
+                            h = fc.Forward(h).Detach();
+                        }
+                    }
+
+                    return h;
+                }
+            }
+            """);
+        test.TestState.ExpectedDiagnostics.Add(DG0006(0, "Looped", "the call to 'Tensor.Detach' at line 15 is not an operation the compiler knows"));
+        test.TestState.ExpectedDiagnostics.Add(DG0008(0, "Looped", "fc.Forward(h).Detach()", "Detach() returns a tensor without a gradient"));
+        test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(15, 13, 18, 14).WithArguments("Looped", "the statement `using (Torch.NoGrad()) { h = fc.Forward(h).Detach(); }` at line 15 is not something the compiler understands"));
+        await test.RunAsync();
+    }
 }

@@ -44,14 +44,24 @@ internal sealed partial class ForwardLowerer
         ForwardLowering lowering = LowerForward(context, cancellationToken);
         var type = (INamedTypeSymbol)context.TargetSymbol;
         Compilation compilation = context.SemanticModel.Compilation;
-        List<DiagnosticInfo> found = ReassignedSubModules(type, compilation, cancellationToken);
-        if (FindForward(type) is { } forward && (lowering.Model is not null || lowering.Diagnostics.Count > 0))
+        var found = new List<DiagnosticInfo>();
+        try
         {
-            found.AddRange(GradientCuts(type, forward, compilation, cancellationToken));
-            if (lowering.Model is { Graph: var graph })
+            found.AddRange(ReassignedSubModules(type, compilation, cancellationToken));
+            if (FindForward(type) is { } forward && (lowering.Model is not null || lowering.Diagnostics.Count > 0))
             {
-                found.AddRange(UnreachedParameters(type, forward, graph, cancellationToken));
+                found.AddRange(GradientCuts(type, forward, compilation, cancellationToken));
+                if (lowering.Model is { Graph: var graph })
+                {
+                    found.AddRange(UnreachedParameters(type, forward, graph, cancellationToken));
+                }
             }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // As for the lowering: a bug of these checks must not fail the user's build (CS8785). They are
+            // warnings about likely mistakes, so the model keeps what the lowering found, without them.
+            found.Clear();
         }
 
         return found.Count == 0 ? lowering : lowering with { Diagnostics = lowering.Diagnostics.Concat(found).ToEquatableArray() };
