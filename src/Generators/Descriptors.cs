@@ -72,4 +72,37 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "An operation in Forward gets tensors whose shapes it cannot take (a matrix product whose inner dimensions differ, a linear layer whose in_features differ from the input's last dimension, ...). The program would throw at run time; the shapes come from the [Shape] annotations and the layers' constructor arguments.",
         helpLinkUri: "docs/diagnostics/DG0007.md");
+
+    /// <summary>DG0008: a gradient cut (Detach, Argmax, Item, a cast to an integer or bool dtype) whose result reaches Forward's output.</summary>
+    public static readonly DiagnosticDescriptor GradientCut = new(
+        id: "DG0008",
+        title: "Gradient cut on the way to Forward's output",
+        messageFormat: "Forward of '{0}': `{1}` cuts the gradient on the way to the output: {2}; if that is intended, compute it inside using (Torch.NoGrad())",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A value that depends on the model's parameters goes through an operation without a gradient (Detach, Argmax/Argmin, Item, Long, Bool, To an integer or bool dtype) and then into what Forward returns: the parameters before it get no gradient through that path. Computing it inside using (Torch.NoGrad()) says the cut is intended.",
+        helpLinkUri: "docs/diagnostics/DG0008.md");
+
+    /// <summary>DG0009: a parameter, layer or sub-model of the model that Forward's output does not depend on.</summary>
+    public static readonly DiagnosticDescriptor UnreachedParameter = new(
+        id: "DG0009",
+        title: "Parameter never reaches Forward's output",
+        messageFormat: "Model '{0}': {1} never reaches Forward's output, so its gradient is always zero",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The compiled Forward's output does not depend on this member's parameters: it is not used, or only in values that are thrown away. Its gradient is always zero and an optimizer never changes it.",
+        helpLinkUri: "docs/diagnostics/DG0009.md");
+
+    /// <summary>DG0010: a sub-module field or property assigned outside the model's constructors.</summary>
+    public static readonly DiagnosticDescriptor SubModuleReassigned = new(
+        id: "DG0010",
+        title: "Sub-module reassigned after construction",
+        messageFormat: "Model '{0}': the sub-module '{1}' is assigned after construction; an optimizer created earlier keeps the old module's parameters, and Forward was checked against the module created in the constructor",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A model's sub-modules are created once, in a field initializer or a constructor. Replacing one later leaves optimizers holding the old parameters, and the shapes DeepGen checked at build time are those of the module created at construction.",
+        helpLinkUri: "docs/diagnostics/DG0010.md");
 }

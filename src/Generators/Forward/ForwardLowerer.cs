@@ -35,8 +35,39 @@ internal sealed partial class ForwardLowerer
         builder = new GraphBuilder(graphName);
     }
 
-    /// <summary>The <see cref="TrackingNames.ForwardLowering"/> transform: the model's lowered Forward and its DG0006/DG0007 diagnostics.</summary>
+    /// <summary>
+    /// The <see cref="TrackingNames.ForwardLowering"/> transform: the model's lowered Forward and its diagnostics,
+    /// DG0006/DG0007 from the lowering, DG0008/DG0009 from the gradient checks on it, DG0010 from the class.
+    /// </summary>
     public static ForwardLowering Lower(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        ForwardLowering lowering = LowerForward(context, cancellationToken);
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        Compilation compilation = context.SemanticModel.Compilation;
+        var found = new List<DiagnosticInfo>();
+        try
+        {
+            found.AddRange(ReassignedSubModules(type, compilation, cancellationToken));
+            if (FindForward(type) is { } forward && (lowering.Model is not null || lowering.Diagnostics.Count > 0))
+            {
+                found.AddRange(GradientCuts(type, forward, compilation, cancellationToken));
+                if (lowering.Model is { Graph: var graph })
+                {
+                    found.AddRange(UnreachedParameters(type, forward, graph, cancellationToken));
+                }
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // As for the lowering: a bug of these checks must not fail the user's build (CS8785). They are
+            // warnings about likely mistakes, so the model keeps what the lowering found, without them.
+            found.Clear();
+        }
+
+        return found.Count == 0 ? lowering : lowering with { Diagnostics = lowering.Diagnostics.Concat(found).ToEquatableArray() };
+    }
+
+    private static ForwardLowering LowerForward(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         ModelSpec spec = ModelParser.Parse(context, cancellationToken);
         var type = (INamedTypeSymbol)context.TargetSymbol;

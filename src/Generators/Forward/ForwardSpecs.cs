@@ -39,10 +39,10 @@ internal sealed record ForwardParameter(int Node, string StateName, string Acces
 
 /// <summary>
 /// The result of lowering one model's <c>Forward</c>: the model (null when <c>Forward</c> does not
-/// compile, or there is none) and the diagnostics (DG0006 graph breaks, DG0007 shape errors), with
+/// compile, or there is none) and the diagnostics (DG0006 graph breaks, DG0007 shape errors, DG0008 to DG0010), with
 /// their locations. The <see cref="TrackingNames.ForwardLowering"/> step's value.
 /// </summary>
 /// <param name="Model">What the emitter needs, without locations; <see cref="ForwardModel.SourceDisplayPath"/> is still the raw path here.</param>
 /// <param name="SourcePath">The path of the file that declares the model (for the display path).</param>
-/// <param name="Diagnostics">DG0006 and DG0007.</param>
+/// <param name="Diagnostics">DG0006 to DG0010.</param>
 internal sealed record ForwardLowering(ForwardModel? Model, string SourcePath, EquatableArray<DiagnosticInfo> Diagnostics);
