@@ -31,8 +31,19 @@ public sealed class GraphBuilder
     public IReadOnlyList<IrNode> Nodes => _nodes;
 
     /// <summary>The next argument of the graph (a parameter of Forward).</summary>
-    public Value Input(string name, TensorType type, SourceSpan? source = null) =>
-        Add(SourceOps.Input, [], Attrs.Empty.With("name", name).With("index", (long)_arguments++), [type], source);
+    public Value Input(string name, TensorType type, SourceSpan? source = null) => Input(name, type, Attrs.Empty, source);
+
+    /// <summary>The next argument of the graph, with extra attributes (the backward's <c>shape_only</c> saved values).</summary>
+    public Value Input(string name, TensorType type, Attrs extra, SourceSpan? source = null)
+    {
+        Attrs attrs = Attrs.Empty.With("name", name).With("index", (long)_arguments++);
+        foreach (Attr attr in extra.Items)
+        {
+            attrs = new Attrs(attrs.Items.Append(attr).ToEquatableArray());
+        }
+
+        return Add(SourceOps.Input, [], attrs, [type], source);
+    }
 
     /// <summary>A parameter or buffer of the module.</summary>
     /// <param name="stateName">Its state-dict key (<c>fc1.weight</c>).</param>

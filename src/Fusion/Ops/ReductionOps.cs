@@ -9,11 +9,23 @@ internal static class ReductionOps
     {
         yield return new RuleOp("sum", OpKind.Reduction, 1, 1, c => [Reduced(c, sum: true)], c => [c.Op("sum_backward", c.Attrs, c.Grad, c.Input(0))]);
         yield return new RuleOp("mean", OpKind.Reduction, 1, 1, c => [Reduced(c, sum: false)], c => [c.Op("mean_backward", c.Attrs, c.Grad, c.Input(0))]);
-        yield return new RuleOp("amax", OpKind.Reduction, 1, 1, c => [Reduced(c, sum: false)], null);
+        yield return new RuleOp("amax", OpKind.Reduction, 1, 1, c => [Reduced(c, sum: false)], AmaxVjp);
 
         // The gradients of sum and mean: the reduced gradient spread back over the input's runtime shape.
-        yield return new RuleOp("sum_backward", OpKind.Pointwise, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
-        yield return new RuleOp("mean_backward", OpKind.Pointwise, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
+        // sum_backward is a broadcast (a view with stride 0 along the reduced dims); mean_backward also divides.
+        yield return new RuleOp("sum_backward", OpKind.View, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
+        yield return new RuleOp("mean_backward", OpKind.Library, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
+    }
+
+    /// <summary>PyTorch's amax gradient: shared evenly by the elements equal to the maximum.</summary>
+    private static IReadOnlyList<Value?> AmaxVjp(VjpContext c)
+    {
+        Value x = c.Input(0);
+        Value winners = c.Op("eq", x, c.Op("sum_backward", c.Attrs, c.Output(), x));
+        Value share = c.Op("where", winners, c.Constant(1), c.Constant(0));
+        Value count = c.Op("sum_backward", c.Attrs, c.Op("sum", c.Attrs, share), x);
+        Value spread = c.Op("sum_backward", c.Attrs, c.Grad, x);
+        return [c.Op("div", c.Op("mul", spread, share), count)];
     }
 
     /// <summary>The reduced dimensions of <paramref name="input"/> as a mask (all of them for an empty list).</summary>

@@ -18,7 +18,7 @@ internal static class ShapeOps
 
         // Derivative helpers that read their second input's runtime shape only.
         yield return new RuleOp("reshape_as", OpKind.View, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
-        yield return new RuleOp("expand_as", OpKind.Pointwise, 2, 2, ExpandAs, null, 1);
+        yield return new RuleOp("expand_as", OpKind.View, 2, 2, ExpandAs, null, 1);
         yield return new RuleOp(ElementOps.SumTo, OpKind.Reduction, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
     }
 

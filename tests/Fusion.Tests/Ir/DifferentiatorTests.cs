@@ -1,0 +1,128 @@
+using DeepGen.Fusion.Autodiff;
+using DeepGen.Fusion.Ir;
+using Xunit;
+using static DeepGen.Fusion.Tests.Ir.TestGraphs;
+
+namespace DeepGen.Fusion.Tests.Ir;
+
+public class DifferentiatorTests
+{
+    [Fact]
+    public void Mlp_gets_a_gradient_for_the_input_and_every_parameter()
+    {
+        TrainingGraphs t = Differentiator.Derive(Mlp());
+
+        Assert.Equal(["x", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"], t.Grads.Select(g => g.Name));
+        Assert.Equal(t.Grads.Count, t.Backward.Outputs.Count);
+        foreach (GradTarget grad in t.Grads)
+        {
+            Assert.Equal(t.Forward.Nodes[grad.ForwardNode].Type, t.Backward.TypeOf(t.Backward.Outputs[grad.BackwardOutput]));
+        }
+    }
+
+    [Fact]
+    public void Mlp_saves_the_relu_output_and_only_the_shape_of_the_flattened_input()
+    {
+        TrainingGraphs t = Differentiator.Derive(Mlp());
+        IrGraph f = t.Forward;
+
+        // relu's output feeds both relu_backward and fc2's weight gradient.
+        SavedValue relu = Assert.Single(t.Saved, s => f.NodeOf(s.Forward).Op == "relu");
+        Assert.False(relu.ShapeOnly);
+
+        // x is read by flatten's backward (reshape_as) for its shape only.
+        SavedValue x = Assert.Single(t.Saved, s => f.NodeOf(s.Forward).Op == SourceOps.Input);
+        Assert.True(x.ShapeOnly);
+
+        Assert.Equal(1 + t.Saved.Count, f.Outputs.Count);
+        Assert.Equal(["grad0"], t.Backward.Arguments.Take(1).Select(n => n.Attrs.Text("name")));
+        Assert.Equal(t.Saved.Count + 1, t.Backward.Arguments.Count());
+    }
+
+    [Fact]
+    public void Gelu_between_two_linears_is_recomputed_not_saved()
+    {
+        var g = new GraphBuilder("Block.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(16)));
+        Value w1 = g.Parameter("fc1.weight", "fc1.Weight", TensorType.Of(ScalarType.Float32, 64, 16));
+        Value w2 = g.Parameter("fc2.weight", "fc2.Weight", TensorType.Of(ScalarType.Float32, 16, 64));
+        Value h = g.Op("linear", [x, w1]);
+        Value a = g.Op("gelu", [h]);
+        g.Output(g.Op("linear", [a, w2]));
+
+        TrainingGraphs t = Differentiator.Derive(g.Build());
+
+        Recomputation gelu = Assert.Single(t.Recomputed);
+        Assert.Equal(a.Node, gelu.ForwardNode);
+        Assert.Contains("recomputed", gelu.Reason);
+        Assert.DoesNotContain(t.Saved, s => s.Forward == a);
+        Assert.Contains(t.Saved, s => s.Forward == h);
+        Assert.Contains(t.Backward.Nodes, n => n.Op == "gelu");
+    }
+
+    [Fact]
+    public void Broadcast_operands_have_their_gradient_summed_back()
+    {
+        var g = new GraphBuilder("t.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(8)));
+        Value bias = g.Parameter("bias", "Bias", TensorType.Of(ScalarType.Float32, 8));
+        g.Output(g.Op("mul", [g.Op("add", [x, bias]), x]));
+
+        TrainingGraphs t = Differentiator.Derive(g.Build());
+
+        GradTarget biasGrad = Assert.Single(t.Grads, gr => gr.Name == "bias");
+        Value result = t.Backward.Outputs[biasGrad.BackwardOutput];
+        Assert.Equal("sum_to", t.Backward.NodeOf(result).Op);
+        Assert.Equal("f32[8]", t.Backward.TypeOf(result).ToString());
+
+        // x is used twice: its gradient is the sum of both paths.
+        GradTarget xGrad = Assert.Single(t.Grads, gr => gr.Name == "x");
+        Assert.Equal("add", t.Backward.NodeOf(t.Backward.Outputs[xGrad.BackwardOutput]).Op);
+    }
+
+    [Fact]
+    public void Buffers_constants_and_comparisons_get_no_gradient()
+    {
+        var g = new GraphBuilder("t.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, 4));
+        Value scale = g.Parameter("scale", "Scale", TensorType.Of(ScalarType.Float32, 4), isBuffer: true);
+        Value mask = g.Op("gt", [x, g.Constant(0, ScalarType.Float64)]);
+        g.Output(g.Op("where", [mask, g.Op("mul", [x, scale]), g.Constant(0, ScalarType.Float64)]));
+
+        TrainingGraphs t = Differentiator.Derive(g.Build());
+
+        Assert.Equal(["x"], t.Grads.Select(gr => gr.Name));
+    }
+
+    [Fact]
+    public void An_op_without_a_derivative_on_the_gradient_path_is_reported()
+    {
+        var g = new GraphBuilder("t.Forward");
+        Value m = g.Input("m", TensorType.Of(ScalarType.Float32, 4, 4));
+        Value v = g.Input("v", TensorType.Of(ScalarType.Float32, 4));
+        g.Output(g.Op("matmul", [m, v]));
+
+        NotSupportedException error = Assert.Throws<NotSupportedException>(() => Differentiator.Derive(g.Build()));
+        Assert.StartsWith("matmul:", error.Message);
+    }
+
+    [Fact]
+    public void Eval_mode_turns_batch_norm_into_pointwise_ops_and_drops_dropout()
+    {
+        var g = new GraphBuilder("Net.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(32), Dim.Constant(14), Dim.Constant(14)));
+        TensorType c = TensorType.Of(ScalarType.Float32, 32);
+        Value[] bn = [x, g.Parameter("bn.weight", "bn.Weight", c), g.Parameter("bn.bias", "bn.Bias", c),
+            g.Parameter("bn.running_mean", "bn.RunningMean", c, isBuffer: true), g.Parameter("bn.running_var", "bn.RunningVar", c, isBuffer: true)];
+        Value y = g.Op("batch_norm", bn, Attrs.Empty.With("momentum", 0.1).With("eps", 1e-5));
+        g.Output(g.Op("dropout", [g.Op("relu", [y])], Attrs.Empty.With("p", 0.3)));
+        IrGraph graph = g.Build();
+
+        IrGraph eval = Specialize.ForMode(graph, training: false);
+
+        Assert.DoesNotContain(eval.Nodes, n => n.Op is "batch_norm" or "dropout");
+        Assert.Contains(eval.Nodes, n => n.Op == "rsqrt");
+        Assert.Equal("f32[B, 32, 14, 14]", eval.TypeOf(eval.Outputs[0]).ToString());
+        Assert.Same(graph, Specialize.ForMode(graph, training: true));
+    }
+}
