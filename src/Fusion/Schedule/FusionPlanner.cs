@@ -265,9 +265,12 @@ public static class FusionPlanner
         private static EquatableArray<Value> AllOutputs(IrNode node) => Enumerable.Range(0, node.Outputs.Count).Select(k => new Value(node.Id, k)).ToEquatableArray();
     }
 
-    /// <summary>True when both shapes are provably the same (symbols included).</summary>
+    /// <summary>
+    /// True when both shapes are the same as far as the build can tell: equal dims, or a dim known only at run
+    /// time (eval batch norm's [-1, 1, 1] views) against any; the runtime driver broadcasts and checks the rest.
+    /// </summary>
     internal static bool SameShape(EquatableArray<Dim> a, EquatableArray<Dim> b) =>
-        a.Count == b.Count && a.Zip(b, (x, y) => x == y && x.Kind != DimKind.Unknown).All(same => same);
+        a.Count == b.Count && a.Zip(b, (x, y) => x == y || x.Kind == DimKind.Unknown || y.Kind == DimKind.Unknown).All(same => same);
 
     /// <summary>The library ops the runtime has kernels for (src/Runtime/Compiled/Kernels).</summary>
     public static readonly IReadOnlyCollection<string> LibraryOps = new HashSet<string>(StringComparer.Ordinal)
