@@ -96,6 +96,7 @@ public static class FusionPlanner
 
             var steps = _steps
                 .OrderBy(s => s.Key)
+                .ThenBy(s => s.Step?.Node ?? s.Group!.First)
                 .Select(s => s.Step ?? ToStep(s.Group!))
                 .ToEquatableArray();
             return new FusionPlan(_graph, steps, _notes.OrderBy(n => n.Node).ToEquatableArray());
@@ -103,8 +104,9 @@ public static class FusionPlanner
 
         private void PlaceView(IrNode node)
         {
-            // A view of parameters or constants is ready from the start (hoisted before every kernel).
-            int key = node.Inputs.All(v => _ready[v.Node] < 0) ? -1 : node.Id;
+            // A view costs nothing, so it runs as soon as its input is ready: views of parameters before every
+            // kernel, a view of a kernel's result right after that kernel (so later kernels may read it).
+            int key = node.Inputs.Max(v => _ready[v.Node]);
             _ready[node.Id] = key;
             _steps.Add((key, new PlanStep(StepKind.View, Single(node.Id), AllOutputs(node), null, null), null));
         }

@@ -64,4 +64,38 @@ internal static class PlanGraphs
 
         return g.Build();
     }
+
+    /// <summary>
+    /// The Fashion-MNIST ConvNet (examples/FashionMnist/Models.cs) as the front-end lowers it: two blocks of
+    /// conv2d, batch_norm, relu and 2x2 max pooling, then flatten, linear, relu, dropout(0.3), linear.
+    /// </summary>
+    public static IrGraph ConvNet()
+    {
+        var g = new GraphBuilder("ConvNet.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(1), Dim.Constant(28), Dim.Constant(28)));
+        Value h = ConvBlock(g, x, "conv1", "bn1", 1, 32);
+        h = ConvBlock(g, h, "conv2", "bn2", 32, 64);
+        h = g.Op("flatten", [h], Attrs.Empty.With("start", 1L).With("end", -1L));
+        h = g.Op("relu", [g.Op("linear", [h, g.Parameter("fc1.weight", "fc1.Weight", F32(128, 3136)), g.Parameter("fc1.bias", "fc1.Bias", F32(128))])]);
+        h = g.OpOutputs("dropout", [h], Attrs.Empty.With("p", 0.3))[0];
+        g.Output(g.Op("linear", [h, g.Parameter("fc2.weight", "fc2.Weight", F32(10, 128)), g.Parameter("fc2.bias", "fc2.Bias", F32(10))]));
+        return g.Build();
+    }
+
+    private static Value ConvBlock(GraphBuilder g, Value x, string conv, string bn, long inChannels, long outChannels)
+    {
+        var convAttrs = Attrs.Empty.With("stride", new long[] { 1, 1 }).With("padding", new long[] { 1, 1 }).With("dilation", new long[] { 1, 1 }).With("groups", 1L);
+        Value y = g.Op("conv2d", [x, g.Parameter(conv + ".weight", conv + ".Weight", F32(outChannels, inChannels, 3, 3)), g.Parameter(conv + ".bias", conv + ".Bias", F32(outChannels))], convAttrs);
+        Value[] stats =
+        [
+            y,
+            g.Parameter(bn + ".weight", bn + ".Weight", F32(outChannels)),
+            g.Parameter(bn + ".bias", bn + ".Bias", F32(outChannels)),
+            g.Parameter(bn + ".running_mean", bn + ".RunningMean", F32(outChannels), isBuffer: true),
+            g.Parameter(bn + ".running_var", bn + ".RunningVar", F32(outChannels), isBuffer: true),
+        ];
+        Value n = g.OpOutputs("batch_norm", stats, Attrs.Empty.With("momentum", 0.1).With("eps", 1e-5))[0];
+        var pool = Attrs.Empty.With("kernel", new long[] { 2, 2 }).With("stride", new long[] { 2, 2 }).With("padding", new long[] { 0, 0 });
+        return g.OpOutputs("max_pool2d", [g.Op("relu", [n])], pool)[0];
+    }
 }

@@ -1,0 +1,135 @@
+using System.Globalization;
+using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Schedule;
+
+namespace DeepGen.Fusion.Emit.CSharp;
+
+/// <summary>
+/// Writes the statements of one planned graph: a local per value (<c>v7</c>, <c>v9_1</c> for a second
+/// output), one statement per step in plan order, each with a comment naming the nodes it computes and,
+/// where fusion stopped, why.
+/// </summary>
+internal sealed class GraphEmitter
+{
+    private readonly FusionPlan _plan;
+    private readonly string _kernels;
+    private readonly Func<IrNode, string> _source;
+    private readonly HashSet<Value> _nullable = [];
+
+    /// <param name="plan">The planned graph.</param>
+    /// <param name="kernels">The nested class that holds this graph's kernel structs.</param>
+    /// <param name="source">The C# expression for a source node (an argument, a parameter access, a saved value).</param>
+    public GraphEmitter(FusionPlan plan, string kernels, Func<IrNode, string> source)
+    {
+        _plan = plan;
+        _kernels = kernels;
+        _source = source;
+    }
+
+    private IrGraph Graph => _plan.Graph;
+
+    /// <summary>The expression that reads <paramref name="value"/> after <see cref="WriteSteps"/>.</summary>
+    public string Ref(Value value) => Name(value) + (_nullable.Contains(value) ? "!" : string.Empty);
+
+    public static string Name(Value value) => "v" + value.Node.ToString(CultureInfo.InvariantCulture) + (value.Output == 0 ? string.Empty : "_" + value.Output.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Binds the source nodes the graph reads, then writes every step.</summary>
+    public void WriteSteps(CodeWriter w)
+    {
+        var used = new HashSet<int>(Graph.Nodes.SelectMany(n => n.Inputs.Select(v => v.Node)).Concat(Graph.Outputs.Select(v => v.Node)));
+        foreach (IrNode node in Graph.Nodes.Where(n => SourceOps.IsSource(n.Op) && used.Contains(n.Id)))
+        {
+            if (node.Op == SourceOps.Constant && !ReadOutsideKernels(node.Id))
+            {
+                continue; // a literal inside the kernels that read it
+            }
+
+            string expression = node.Op == SourceOps.Constant
+                ? $"Tensor.Scalar({KernelEmitter.Literal(node.Attrs.Real("value"), ScalarType.Float64)}, DType.{DTypeName(node.Type.DType)})"
+                : _source(node);
+            w.Line($"Tensor {Name(node.Result)} = {expression};{Comment(node)}");
+        }
+
+        foreach (PlanStep step in _plan.Steps)
+        {
+            WriteStep(w, step);
+        }
+    }
+
+    private bool ReadOutsideKernels(int constant)
+    {
+        if (Graph.Outputs.Any(v => v.Node == constant))
+        {
+            return true;
+        }
+
+        return _plan.Steps.Where(s => s.Kind != StepKind.Fused)
+            .Any(s => s.Nodes.Any(n => Graph.Nodes[n].Inputs.Any(v => v.Node == constant)) || s.Epilogue?.Bias?.Node == constant);
+    }
+
+    private static string Comment(IrNode node) => node.Op switch
+    {
+        SourceOps.Input or SourceOps.Parameter or SourceOps.Buffer => $" // %{node.Id} {node.Op} {node.Attrs.Text("name")} : {node.Type}",
+        _ => $" // %{node.Id} : {node.Type}",
+    };
+
+    private void WriteStep(CodeWriter w, PlanStep step)
+    {
+        w.Line();
+        w.Line("// " + _plan.Describe(step) + " : " + string.Join(", ", step.Outputs.Select(v => Graph.TypeOf(v).ToString())));
+        foreach (int node in step.Nodes)
+        {
+            foreach (FusionNote note in _plan.Notes.Where(n => n.Node == node))
+            {
+                w.Line($"// not fused: %{node} {Graph.Nodes[node].Op}: {note.Reason}");
+            }
+        }
+
+        if (step.Kind == StepKind.Fused)
+        {
+            PointwiseKernel kernel = step.Kernel!;
+            string inputs = string.Join(", ", kernel.Inputs.Select(i => Ref(i.Value)));
+            string types = string.Join(", ", kernel.Outputs.Select(o => "DType." + DTypeName(o.DType)));
+            string call = $"Pointwise.Run(\"{kernel.Name}\", new {_kernels}.{kernel.Name}(), [{inputs}], [{types}])";
+            if (kernel.Outputs.Count == 1)
+            {
+                w.Line($"Tensor {Name(kernel.Outputs[0].Value)} = {call}[0];");
+                return;
+            }
+
+            string results = "k" + step.Node.ToString(CultureInfo.InvariantCulture);
+            w.Line($"Tensor[] {results} = {call};");
+            for (int k = 0; k < kernel.Outputs.Count; k++)
+            {
+                w.Line($"Tensor {Name(kernel.Outputs[k].Value)} = {results}[{k}];");
+            }
+
+            return;
+        }
+
+        IrNode op = Graph.Nodes[step.Node];
+        string expression = LibraryCalls.Call(op, Graph, Ref, step.Epilogue?.Bias is { } b ? Ref(b) : null, step.Epilogue?.Activation == "relu");
+        if (op.Outputs.Count == 1)
+        {
+            w.Line($"Tensor {Name(step.Outputs[0])} = {expression};");
+            return;
+        }
+
+        var names = Enumerable.Range(0, op.Outputs.Count).Select(k => new Value(op.Id, k)).ToList();
+        if (LibraryCalls.HasNullableOutputs(op.Op))
+        {
+            _nullable.Add(names[1]);
+            _nullable.Add(names[2]);
+        }
+
+        w.Line($"var ({string.Join(", ", names.Select(Name))}) = {expression};");
+    }
+
+    public static string DTypeName(ScalarType type) => type switch
+    {
+        ScalarType.Float32 => "Float32",
+        ScalarType.Float64 => "Float64",
+        ScalarType.Int64 => "Int64",
+        _ => "Bool",
+    };
+}
