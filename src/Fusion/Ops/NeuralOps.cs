@@ -42,6 +42,16 @@ internal static class NeuralOps
         // dropout(x) -> (y, mask), the mask already scaled by 1/(1-p); attr p. Eval mode removes it.
         yield return new RuleOp("dropout", OpKind.Library, 1, 1, Dropout, c => [c.Op("mul", c.Grad, c.Output(1))]);
 
+        // scaled_dot_product_attention(q [.., L, E], k [.., S, E], v [.., S, Ev]) -> (out [.., L, Ev], logsumexp [.., L]);
+        // attrs is_causal (position i sees j <= i), scale (absent: 1/sqrt(E)). The log-sum-exp of each row lets
+        // the backward rebuild the attention weights instead of keeping the [L, S] matrix (flash attention's trick).
+        yield return new RuleOp("scaled_dot_product_attention", OpKind.Library, 3, 3, Attention, c =>
+        {
+            IReadOnlyList<Value> grads = c.Ops("scaled_dot_product_attention_backward", c.Attrs, c.Grad, c.Input(0), c.Input(1), c.Input(2), c.Output(0), c.Output(1));
+            return [grads[0], grads[1], grads[2]];
+        });
+        yield return new RuleOp("scaled_dot_product_attention_backward", OpKind.Library, 6, 6, c => [c.Inputs[1], c.Inputs[2], c.Inputs[3]], null);
+
         // embedding(indices, weight) attr padding_idx (absent: none).
         yield return new RuleOp("embedding", OpKind.Library, 2, 2, Embedding,
             c => [null, c.NeedsGrad(1) ? c.Op("embedding_backward", c.Attrs, c.Grad, c.Input(0), c.Input(1)) : null]);
@@ -267,6 +277,34 @@ internal static class NeuralOps
         }
 
         return [x, x];
+    }
+
+    private static IReadOnlyList<TensorType> Attention(InferContext c)
+    {
+        TensorType q = c.Inputs[0];
+        TensorType k = c.Inputs[1];
+        TensorType v = c.Inputs[2];
+        string all = $"query {q.ShapeText}, key {k.ShapeText}, value {v.ShapeText}";
+        if (q.Rank < 2 || k.Rank != q.Rank || v.Rank != q.Rank)
+        {
+            throw c.Fail($"query, key and value need the same rank, at least 2: {all}");
+        }
+
+        if (q.DType != k.DType || q.DType != v.DType || !q.DType.IsFloating())
+        {
+            throw c.Fail($"query, key and value must share one floating dtype, got {q.DType.ShortName()}, {k.DType.ShortName()}, {v.DType.ShortName()}");
+        }
+
+        int r = q.Rank;
+        bool batchOk = Enumerable.Range(0, r - 2).All(d => !DimMath.ProvablyDifferent(q.Shape[d], k.Shape[d]) && !DimMath.ProvablyDifferent(q.Shape[d], v.Shape[d]));
+        if (!batchOk || DimMath.ProvablyDifferent(q.Shape[r - 1], k.Shape[r - 1]) || DimMath.ProvablyDifferent(k.Shape[r - 2], v.Shape[r - 2]))
+        {
+            throw c.Fail($"expected query [.., L, E], key [.., S, E] and value [.., S, Ev] with the same batch dims: {all}");
+        }
+
+        TensorType output = q.WithShape(q.Shape.Take(r - 1).Append(v.Shape[r - 1]));
+        TensorType logSumExp = q.WithShape(q.Shape.Take(r - 1));
+        return [output, logSumExp];
     }
 
     private static IReadOnlyList<TensorType> Embedding(InferContext c)
