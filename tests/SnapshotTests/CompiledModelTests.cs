@@ -1,5 +1,10 @@
 using DeepGen.Compiled;
+using DeepGen.Fusion;
+using DeepGen.Fusion.Autodiff;
+using DeepGen.Fusion.Emit.CSharp;
+using DeepGen.Fusion.Schedule;
 using DeepGen.Fusion.Tests.Ir;
+using DeepGen.Fusion.Tests.Schedule;
 using Xunit;
 
 namespace DeepGen.SnapshotTests;
@@ -58,7 +63,7 @@ public class CompiledModelTests
 
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource, TestGraphs.Mlp()));
 
-    private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource, DeepGen.Fusion.Tests.Schedule.PlanGraphs.ConvNet()));
+    private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource, PlanGraphs.ConvNet()));
 
     [Fact]
     public void Mlp_generated_source_matches_the_approved_file()
@@ -143,6 +148,44 @@ public class CompiledModelTests
         {
             CompiledDispatch.ThrowOnFallback = false;
         }
+    }
+
+    [Fact]
+    public void ConvNet_training_plan_as_dot_marks_kernels_and_saved_values()
+    {
+        TrainingGraphs graphs = Differentiator.Derive(Specialize.ForMode(PlanGraphs.ConvNet(), training: true));
+        FusionPlan plan = FusionPlanner.Plan(graphs.Forward);
+
+        Snapshot.Verify("ConvNetTrainForward.dot", PlanDot.Write(plan, graphs.Saved.Select(v => v.Forward), graphs.UserOutputs));
+    }
+
+    [Fact]
+    public void Emitting_twice_gives_the_same_text()
+    {
+        var model = new CSharpModel("Demo", EquatableArray<string>.Empty, "ConvNet", "Models.cs", true, PlanGraphs.ConvNet());
+        Assert.Equal(ModelEmitter.Emit(model), ModelEmitter.Emit(model with { Forward = PlanGraphs.ConvNet() }));
+    }
+
+    [Fact]
+    public void A_compiled_block_inside_eager_code_passes_gradients_to_its_input()
+    {
+        EmittedModel emitted = ConvNet.Value;
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Eval();
+        compiled.Eval();
+        var source = Tensor.Randn([3, 1, 28, 28], generator: new Generator(3));
+        var scale = Tensor.Scalar(1.5).RequiresGrad_();
+        var eagerScale = Tensor.Scalar(1.5).RequiresGrad_();
+
+        // eager op -> model -> eager loss, both ways
+        (emitted.Eager(eager, source * eagerScale).Square().Sum() * 0.5).Backward();
+        (EmittedModel.Compiled(compiled, source * scale).Square().Sum() * 0.5).Backward();
+
+        Assert.Null(CompiledDispatch.LastFallback);
+        Assert.Equal("ConvNet.CompiledEvalBackward", ((Tensor)EmittedModel.Compiled(compiled, source * scale)).GradFn!.Name);
+        Close(eagerScale.Grad!, scale.Grad!, "grad of the eager input");
     }
 
     private static void Close(Tensor expected, Tensor actual, string what)

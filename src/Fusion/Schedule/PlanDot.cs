@@ -10,12 +10,15 @@ namespace DeepGen.Fusion.Schedule;
 /// </summary>
 public static class PlanDot
 {
-    /// <summary>The DOT text of <paramref name="plan"/>; values in <paramref name="saved"/> are marked as saved for the backward.</summary>
-    public static string Write(FusionPlan plan, IEnumerable<Value>? saved = null)
+    /// <summary>
+    /// The DOT text of <paramref name="plan"/>; values in <paramref name="saved"/> are marked as saved for the
+    /// backward, and the first <paramref name="userOutputs"/> outputs (default: all) as returned.
+    /// </summary>
+    public static string Write(FusionPlan plan, IEnumerable<Value>? saved = null, int? userOutputs = null)
     {
         IrGraph graph = plan.Graph;
         var savedNodes = new HashSet<int>((saved ?? []).Select(v => v.Node));
-        var returned = new HashSet<int>(graph.Outputs.Select(v => v.Node));
+        var returned = new HashSet<int>(graph.Outputs.Take(userOutputs ?? graph.Outputs.Count).Select(v => v.Node));
         var clustered = new HashSet<int>();
         var text = new StringBuilder();
         text.Append("digraph ").Append(Quote(graph.Name)).AppendLine(" {");
