@@ -46,9 +46,12 @@ public static class ModelEmitter
             w.Open(outer);
         }
 
-        w.Open("partial class " + typeName);
         IrNode[] arguments = modes[0].Graphs.Forward.Arguments.ToArray();
-        if (model.ImplementsTensorModule && arguments.Length == 1 && modes[0].Graphs.UserOutputs == 1)
+        bool dispatch = model.ImplementsTensorModule && arguments.Length == 1 && modes[0].Graphs.UserOutputs == 1;
+
+        // Naming the interface again on this part is allowed, and makes the dispatch below its implementation.
+        w.Open("partial class " + typeName + (dispatch ? " : ITensorModule" : string.Empty));
+        if (dispatch)
         {
             WriteDispatch(w, typeName, modes, arguments[0]);
             w.Line();
