@@ -16,7 +16,7 @@ namespace DeepGen.SnapshotTests;
 /// </summary>
 public class CompiledModelTests
 {
-    private const string MlpSource = """
+    internal const string MlpSource = """
         using DeepGen;
 
         namespace Demo;
@@ -35,7 +35,7 @@ public class CompiledModelTests
         }
         """;
 
-    private const string ConvNetSource = """
+    internal const string ConvNetSource = """
         using DeepGen;
 
         namespace Demo;

@@ -18,11 +18,11 @@ public static class Tape
     /// Records <paramref name="output"/> as computed from <paramref name="inputs"/> (the Forward arguments and
     /// the module's parameters, in the generated backward's gradient order). The <paramref name="saved"/>
     /// tensors are kept with version checks (an in-place change before the backward is an error, as in
-    /// eager); <paramref name="backward"/> gets the output's gradient and the saved tensors and returns one
-    /// gradient (or null) per input.
+    /// eager); <paramref name="backward"/> gets the output's gradient, the saved tensors and which inputs
+    /// want a gradient, and returns one gradient (or null) per input.
     /// </summary>
     /// <returns><paramref name="output"/>, now with its GradFn.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], Tensor?[]> backward)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward)
     {
         var node = new Node(name, inputs);
         var kept = saved.Select(node.Save).ToArray();
@@ -30,7 +30,9 @@ public static class Tape
         {
             var values = new Tensor[kept.Length];
             for (int i = 0; i < kept.Length; i++) values[i] = kept[i].Get();
-            var grads = backward(grad, values);
+            var needs = new bool[inputs.Length];
+            for (int i = 0; i < needs.Length; i++) needs[i] = node.NeedsGrad(i);
+            var grads = backward(grad, values, needs);
             if (grads.Length != inputs.Length)
                 throw new InvalidOperationException($"{name}: the compiled backward returned {grads.Length} gradients for {inputs.Length} inputs");
             for (int i = 0; i < grads.Length; i++)

@@ -34,7 +34,44 @@ internal sealed class GraphEmitter
     public static string Name(Value value) => "v" + value.Node.ToString(CultureInfo.InvariantCulture) + (value.Output == 0 ? string.Empty : "_" + value.Output.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Binds the source nodes the graph reads, then writes every step.</summary>
-    public void WriteSteps(CodeWriter w)
+    public void WriteSteps(CodeWriter w) => WriteSteps(w, new HashSet<PlanStep>());
+
+    /// <summary>The steps that <paramref name="values"/> need, directly or through other steps.</summary>
+    public HashSet<PlanStep> StepsFor(IEnumerable<Value> values)
+    {
+        var needed = new HashSet<PlanStep>();
+        var pending = new Stack<Value>(values);
+        while (pending.Count > 0)
+        {
+            Value v = pending.Pop();
+            PlanStep? step = _plan.StepOf(v.Node);
+            if (step is null || !needed.Add(step))
+            {
+                continue;
+            }
+
+            foreach (int node in step.Nodes)
+            {
+                foreach (Value input in Graph.Nodes[node].Inputs)
+                {
+                    pending.Push(input);
+                }
+            }
+
+            if (step.Epilogue?.Bias is { } bias)
+            {
+                pending.Push(bias);
+            }
+        }
+
+        return needed;
+    }
+
+    /// <summary>
+    /// Binds the sources, then writes every step except <paramref name="deferred"/> (which nothing else may
+    /// need), leaving those to <see cref="WriteDeferred"/>.
+    /// </summary>
+    public void WriteSteps(CodeWriter w, ISet<PlanStep> deferred)
     {
         var used = new HashSet<int>(Graph.Nodes.SelectMany(n => n.Inputs.Select(v => v.Node)).Concat(Graph.Outputs.Select(v => v.Node)));
         foreach (IrNode node in Graph.Nodes.Where(n => SourceOps.IsSource(n.Op) && used.Contains(n.Id)))
@@ -50,9 +87,20 @@ internal sealed class GraphEmitter
             w.Line($"Tensor {Name(node.Result)} = {expression};{Comment(node)}");
         }
 
-        foreach (PlanStep step in _plan.Steps)
+        foreach (PlanStep step in _plan.Steps.Where(st => !deferred.Contains(st)))
         {
             WriteStep(w, step);
+        }
+    }
+
+    /// <summary>Writes <paramref name="deferred"/> (in plan order) inside the current block.</summary>
+    public void WriteDeferred(CodeWriter w, ISet<PlanStep> deferred)
+    {
+        bool first = true;
+        foreach (PlanStep step in _plan.Steps.Where(deferred.Contains))
+        {
+            WriteStep(w, step, blankLine: !first);
+            first = false;
         }
     }
 
@@ -73,9 +121,13 @@ internal sealed class GraphEmitter
         _ => $" // %{node.Id} : {node.Type}",
     };
 
-    private void WriteStep(CodeWriter w, PlanStep step)
+    private void WriteStep(CodeWriter w, PlanStep step, bool blankLine = true)
     {
-        w.Line();
+        if (blankLine)
+        {
+            w.Line();
+        }
+
         w.Line("// " + _plan.Describe(step) + " : " + string.Join(", ", step.Outputs.Select(v => Graph.TypeOf(v).ToString())));
         foreach (int node in step.Nodes)
         {

@@ -152,7 +152,7 @@ public static class ModelEmitter
             w.Line("return results[0];");
             w.Close();
             w.Line();
-            w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved) => {train.BackwardMethod}([grad], saved));");
+            w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs));");
             w.Close();
             return;
         }
@@ -163,8 +163,8 @@ public static class ModelEmitter
         w.Close();
         w.Line();
         w.Line("return Training");
-        w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved) => {train.BackwardMethod}([grad], saved))");
-        w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved) => {eval.BackwardMethod}([grad], saved));");
+        w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs))");
+        w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs));");
         w.Close();
     }
 
@@ -218,16 +218,46 @@ public static class ModelEmitter
             w.Line($"/// Recomputed here instead of saved: %{r.ForwardNode} {g.Forward.Nodes[r.ForwardNode].Op} ({r.Reason}).");
         }
 
+        w.Line("/// The gradients of the Forward arguments are computed only when <paramref name=\"needs\"/> asks for them.");
         w.Line("/// </summary>");
-        w.Open($"private Tensor?[] {mode.BackwardMethod}(Tensor[] grads, Tensor[] saved)");
+        w.Open($"private Tensor?[] {mode.BackwardMethod}(Tensor[] grads, Tensor[] saved, bool[] needs)");
         var emitter = new GraphEmitter(mode.BackwardPlan, mode.Name + "BackwardKernels", BackwardSource);
-        emitter.WriteSteps(w);
+
+        // The input's gradient (a whole transposed convolution or GEMM) is wanted only when the caller
+        // differentiates through the input: the steps only it needs run under a check.
+        var arguments = g.Grads.Select((t, i) => (Target: t, Index: i)).Where(t => g.Forward.Nodes[t.Target.ForwardNode].Op == SourceOps.Input).ToList();
+        HashSet<PlanStep> others = emitter.StepsFor(g.Grads.Where(t => !arguments.Any(a => a.Target == t)).Select(t => g.Backward.Outputs[t.BackwardOutput]));
+        HashSet<PlanStep> deferred = emitter.StepsFor(arguments.Select(a => g.Backward.Outputs[a.Target.BackwardOutput]));
+        deferred.ExceptWith(others);
+        emitter.WriteSteps(w, deferred);
         w.Line();
+        foreach (var (target, index) in arguments)
+        {
+            string name = "d" + index.ToString(CultureInfo.InvariantCulture);
+            w.Line($"Tensor? {name} = null; // d {target.Name}");
+        }
+
+        if (arguments.Count > 0)
+        {
+            w.Open("if (" + string.Join(" || ", arguments.Select(a => $"needs[{a.Index}]")) + ")");
+            emitter.WriteDeferred(w, deferred);
+            w.Line();
+            foreach (var (target, index) in arguments)
+            {
+                w.Line($"d{index} = {emitter.Ref(g.Backward.Outputs[target.BackwardOutput])};");
+            }
+
+            w.Close();
+            w.Line();
+        }
+
         w.Line("return");
         w.Line("[");
-        foreach (GradTarget target in g.Grads)
+        for (int i = 0; i < g.Grads.Count; i++)
         {
-            w.Line($"    {emitter.Ref(g.Backward.Outputs[target.BackwardOutput])}, // d {target.Name}");
+            GradTarget target = g.Grads[i];
+            string value = arguments.Any(a => a.Index == i) ? "d" + i.ToString(CultureInfo.InvariantCulture) : emitter.Ref(g.Backward.Outputs[target.BackwardOutput]);
+            w.Line($"    {value}, // d {target.Name}");
         }
 
         w.Line("];");
