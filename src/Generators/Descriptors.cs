@@ -50,4 +50,26 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "A member is registered under its name with one leading underscore removed, so that state dict keys read as PyTorch's. Two members that differ only by that underscore would share a state dict key.",
         helpLinkUri: "docs/diagnostics/DG0005.md");
+
+    /// <summary>DG0006: a model's <c>Forward</c> that the compiler cannot lower, so it runs on the eager path (a graph break).</summary>
+    public static readonly DiagnosticDescriptor GraphBreak = new(
+        id: "DG0006",
+        title: "Forward runs eagerly (graph break)",
+        messageFormat: "Forward of '{0}' runs eagerly: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "DeepGen compiles a model's Forward when it can read it whole at build time: tensor locals, DeepGen's ops and operators, built-in layers, other [Model] classes, loops with bounds known at build time. At the first construct it cannot compile (a branch on a tensor's value, an unknown call, a loop with a run-time bound) the whole Forward runs on the eager path, which computes the same result.",
+        helpLinkUri: "docs/diagnostics/DG0006.md");
+
+    /// <summary>DG0007: a shape error found at build time in a model's <c>Forward</c>.</summary>
+    public static readonly DiagnosticDescriptor ShapeError = new(
+        id: "DG0007",
+        title: "Shape error in Forward",
+        messageFormat: "Forward of '{0}': {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "An operation in Forward gets tensors whose shapes it cannot take (a matrix product whose inner dimensions differ, a linear layer whose in_features differ from the input's last dimension, ...). The program would throw at run time; the shapes come from the [Shape] annotations and the layers' constructor arguments.",
+        helpLinkUri: "docs/diagnostics/DG0007.md");
 }

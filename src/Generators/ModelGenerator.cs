@@ -60,5 +60,10 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 output.AddSource(registration.HintName, RegistrationEmitter.Emit(registration));
             }
         });
+
+        // The compiled forward: Forward lowered to Fusion IR (ForwardPipeline). The forward emitter plugs in
+        // here, skipping nulls; until it does, this output writes nothing and only keeps the Forward step running.
+        IncrementalValuesProvider<ForwardModel?> forwards = ForwardPipeline.Register(context, projectDirectory);
+        context.RegisterSourceOutput(forwards, static (_, _) => { });
     }
 }

@@ -123,7 +123,7 @@ internal static class ModelParser
 
         // PyTorch's names have no C# field prefix: _conv1 is registered as conv1 (but '_' stays '_').
         string name = member.Name;
-        string registered = name.Length > 1 && name[0] == '_' ? name.Substring(1) : name;
+        string registered = RegisteredName(name);
         Location location = member.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
         return new FieldSpec(
             name,
@@ -133,6 +133,9 @@ internal static class ModelParser
             persistent,
             LocationInfo.From(location));
     }
+
+    /// <summary>The name a member is registered under (its state-dict key): one leading underscore removed, but '_' stays '_'.</summary>
+    internal static string RegisteredName(string name) => name.Length > 1 && name[0] == '_' ? name.Substring(1) : name;
 
     /// <summary>
     /// How the generated override must be declared: the nearest <c>VisitMembers</c> up the base chain

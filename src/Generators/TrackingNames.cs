@@ -14,4 +14,13 @@ public static class TrackingNames
 
     /// <summary>Each model's <see cref="RegistrationSpec"/>: the input of the <c>VisitMembers</c> emitter.</summary>
     public const string Registration = nameof(Registration);
+
+    /// <summary>Each model's <c>Forward</c> lowered to Fusion IR, with its DG0006/DG0007 diagnostics and locations (<see cref="ForwardLowering"/>).</summary>
+    public const string ForwardLowering = nameof(ForwardLowering);
+
+    /// <summary>The DG0006/DG0007 diagnostics of each model's lowering.</summary>
+    public const string ForwardDiagnostics = nameof(ForwardDiagnostics);
+
+    /// <summary>Each compilable model's <see cref="ForwardModel"/> (or null): the input of the forward emitter, with no locations.</summary>
+    public const string Forward = nameof(Forward);
 }

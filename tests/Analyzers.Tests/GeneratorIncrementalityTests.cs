@@ -180,7 +180,7 @@ public class GeneratorIncrementalityTests
         Assert.All(outputs, output => Assert.Contains(output.Reason, allowed));
     }
 
-    private static void AssertPlainData(object? value, string path)
+    internal static void AssertPlainData(object? value, string path)
     {
         switch (value)
         {

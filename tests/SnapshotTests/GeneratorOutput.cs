@@ -56,7 +56,7 @@ internal static class GeneratorOutput
         return text.ToString();
     }
 
-    private static string Describe(Diagnostic diagnostic, Compilation compilation)
+    internal static string Describe(Diagnostic diagnostic, Compilation compilation)
     {
         FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
         var text = new StringBuilder();

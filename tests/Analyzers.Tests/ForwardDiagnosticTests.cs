@@ -1,0 +1,261 @@
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace DeepGen.Analyzers.Tests;
+
+/// <summary>DG0006 (graph breaks) and DG0007 (shape errors) at their exact spans, and near misses that compile silently.</summary>
+public class ForwardDiagnosticTests
+{
+    private static DiagnosticResult DG0006(int markup, string model, string reason) =>
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, reason);
+
+    private static DiagnosticResult DG0007(int markup, string model, string message) =>
+        new DiagnosticResult(Generators.Descriptors.ShapeError).WithLocation(markup).WithArguments(model, message);
+
+    private static string Model(string members, string forward) => $$"""
+        using System;
+        using DeepGen;
+
+        namespace Sample;
+
+        [Model]
+        public partial class Net : Module
+        {
+        {{members}}
+
+        {{forward}}
+        }
+        """;
+
+    // Model(...) puts the first line of `forward` on line 11.
+
+    [Fact]
+    public async Task A_branch_on_a_tensor_value_is_reported_at_the_if()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Linear fc = new(16, 16);",
+            """
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    return h;
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 14 branches on a tensor's value"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Branches_on_the_mode_and_on_fields_are_reported()
+    {
+        var test = Verifiers.Generator(Model(
+            """
+                readonly bool residual;
+
+                public Net(bool residual) => this.residual = residual;
+            """,
+            """
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    {|#0:if (residual)|}
+                    {
+                        x = x + x;
+                    }
+
+                    return x;
+                }
+
+                [Model]
+                public partial class Inner : Module
+                {
+                    public Tensor Forward([Shape("B, 16")] Tensor x) => {|#1:Training|} ? F.Relu(x) : x;
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 15 branches on the field 'residual', whose value is set at run time; branches resolved per instance are a later step"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "Inner", "the `?:` at line 26 branches on the train/eval mode (Training); compiling both modes with a guard is a later step"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Unknown_calls_lambdas_and_run_time_loops_are_reported_where_they_are()
+    {
+        var test = Verifiers.Generator("""
+            using System;
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Signs : Module
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x) => F.Relu({|#0:x.Sign()|});
+            }
+
+            [Model]
+            public partial class Mapped : Module
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x)
+                {
+                    Func<Tensor, Tensor> twice = {|#1:t => t * 2|};
+                    return twice(x);
+                }
+            }
+
+            [Model]
+            public partial class Repeated : Module
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x)
+                {
+                    {|#2:for (int i = 0; i < x.Size(0); i++)|}
+                    {
+                        x = x * 2;
+                    }
+
+                    return x;
+                }
+            }
+
+            [Model]
+            public partial class Unannotated : Module
+            {
+                public Tensor Forward({|#3:Tensor x|}) => x * 2;
+            }
+
+            [Model]
+            public partial class Logged : Module
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x)
+                {
+                    {|#4:Console.WriteLine(x)|};
+                    return x;
+                }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0006(0, "Signs", "the call to 'Tensor.Sign' at line 9 is not an operation the compiler knows"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only"));
+        test.ExpectedDiagnostics.Add(DG0006(2, "Repeated", "the `for` at line 27 has a bound known only at run time: `i < x.Size(0)`, which depends on a size known only at run time"));
+        test.ExpectedDiagnostics.Add(DG0006(3, "Unannotated", "parameter 'x' at line 39 has no [Shape] annotation, so its rank is not known at build time; annotate it, e.g. [Shape(\"B, 784\")]"));
+        test.ExpectedDiagnostics.Add(DG0006(4, "Logged", "the call `Console.WriteLine(x)` at line 47 has a side effect or a discarded result the compiled graph cannot keep"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_shape_error_is_reported_at_the_expression_with_the_shapes()
+    {
+        var test = Verifiers.Generator(Model(
+            """
+                readonly Linear fc1 = new(28 * 28, 256);
+                readonly Linear fc2 = new(128, 10);
+            """,
+            """
+                public Tensor Forward([Shape("B, 1, 28, 28")] Tensor x)
+                {
+                    var h = F.Relu(fc1.Forward(x.Flatten(1)));
+                    return {|#0:fc2.Forward(h)|};
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0007(0, "Net", "linear: input [B, 256] and weight [10, 128]: the weight's in_features 128 differ from the input's last dimension 256"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Shape_errors_in_views_matmul_and_the_return_annotation()
+    {
+        var test = Verifiers.Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Heads : Module
+            {
+                public Tensor Forward([Shape("B, T, 64")] Tensor x) => {|#0:x.View(x.Size(0), x.Size(1), 5, 12)|};
+            }
+
+            [Model]
+            public partial class Scores : Module
+            {
+                public Tensor Forward([Shape("B, T, 64")] Tensor q, [Shape("B, 32, T")] Tensor k) => {|#1:q.MatMul(k)|};
+            }
+
+            [Model]
+            public partial class Pooled : Module
+            {
+                [return: Shape("B, 10")]
+                public Tensor Forward([Shape("B, 10, 4")] Tensor x) => {|#2:x.Mean(-1, keepdim: true)|};
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0007(0, "Heads", "reshape: shape [B, T, 5, 12] is invalid for input of shape f32[B, T, 64]: the sizes that differ hold 64 and 60 elements"));
+        test.ExpectedDiagnostics.Add(DG0007(1, "Scores", "matmul: [B, T, 64] @ [B, 32, T]: inner dimensions 64 and 32 differ"));
+        test.ExpectedDiagnostics.Add(DG0007(2, "Pooled", "Forward returns f32[B, 10, 1], but its [return: Shape] annotation says [B, 10]"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Near_misses_compile_silently()
+    {
+        // A branch on a constant, a loop with a constant bound (and a branch on its counter), sizes read
+        // from the input, a choice made with tensor ops, a helper that is never called from Forward, a
+        // model without Forward, an abstract one, and a bad call outside any [Model].
+        var test = Verifiers.Generator("""
+            using System;
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Quiet : Module
+            {
+                const int Layers = 3;
+                const bool Residual = true;
+                readonly Linear fc = new(16, 16);
+
+                [return: Shape("B, 4, 4")]
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    for (int i = 0; i < Layers; i++)
+                    {
+                        if (i % 2 == 0)
+                        {
+                            x = fc.Forward(x);
+                        }
+                    }
+
+                    if (Residual)
+                    {
+                        x += x * 0.5;
+                    }
+
+                    Tensor positive = x.Sum().Gt(0);
+                    x = Tensor.Where(positive, F.Relu(x), x);
+                    return x.Reshape(x.Size(0), 4, -1);
+                }
+
+                public Tensor Unused(Tensor x) => x.Sign();
+            }
+
+            [Model]
+            public partial class NoForward : Module
+            {
+                readonly Tensor weight = Tensor.Zeros(3);
+            }
+
+            [Model]
+            public abstract partial class Base : Module
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x) => x.Sign();
+            }
+
+            public class NotAModel
+            {
+                public Tensor Forward([Shape("B, 4")] Tensor x) => x.Sign();
+            }
+            """);
+        await test.RunAsync();
+    }
+}
