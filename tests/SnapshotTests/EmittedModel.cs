@@ -1,8 +1,5 @@
 using System.Reflection;
 using System.Runtime.Loader;
-using DeepGen.Fusion;
-using DeepGen.Fusion.Emit.CSharp;
-using DeepGen.Fusion.Ir;
 using DeepGen.Generators;
 using DeepGen.Testing;
 using Microsoft.CodeAnalysis;
@@ -11,9 +8,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace DeepGen.SnapshotTests;
 
 /// <summary>
-/// A model class (its eager source) together with the C# the emitter writes for its hand-built graph,
-/// compiled in memory with the registration generator and loaded, so tests can run the compiled path
-/// against the eager one before the front-end lowers models by itself.
+/// A model class compiled in memory with the DeepGen generator (registration, front-end, C# emitter) and
+/// loaded, so tests can run its compiled path against its eager Forward.
 /// </summary>
 internal sealed class EmittedModel
 {
@@ -29,20 +25,21 @@ internal sealed class EmittedModel
     /// <summary>The compiled model class.</summary>
     public Type Type { get; }
 
-    /// <summary>Emits <paramref name="graph"/> for the class <paramref name="className"/> of <paramref name="modelSource"/> (namespace Demo), compiles and loads both.</summary>
-    public static EmittedModel Build(string className, string modelSource, IrGraph graph)
+    /// <summary>Runs the generator on <paramref name="modelSource"/> (class <paramref name="className"/> in namespace Demo), compiles its output and loads it.</summary>
+    public static EmittedModel Build(string className, string modelSource)
     {
-        string generated = ModelEmitter.Emit(new CSharpModel("Demo", EquatableArray<string>.Empty, className, "Models.cs", ImplementsTensorModule: true, graph));
-        CSharpCompilation compilation = TestInputs.Compilation(("Models.cs", modelSource), (className + ".Compiled.g.cs", generated))
+        CSharpCompilation compilation = TestInputs.Compilation(("Models.cs", modelSource))
             .WithOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], parseOptions: TestInputs.ParseOptions);
-        driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation withRegistration, out _);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation withGenerated, out _);
+        string generated = driver.GetRunResult().Results.Single().GeneratedSources
+            .Single(s => s.HintName.EndsWith(".Forward.g.cs", StringComparison.Ordinal)).SourceText.ToString();
         using var image = new MemoryStream();
-        var result = withRegistration.Emit(image);
+        var result = withGenerated.Emit(image);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         if (!result.Success || problems.Count > 0)
         {
-            throw new InvalidOperationException("The emitted code does not compile cleanly:\n" + string.Join("\n", problems) + "\n\n" + generated);
+            throw new InvalidOperationException("The generated code does not compile cleanly:\n" + string.Join("\n", problems) + "\n\n" + generated);
         }
 
         var context = new AssemblyLoadContext(className + Guid.NewGuid().ToString("N"), isCollectible: true);
