@@ -194,6 +194,71 @@ public class CompiledModelTests
         Close(eagerScale.Grad!, scale.Grad!, "grad of the eager input");
     }
 
+    internal const string TransformerSource = """
+        using System;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public partial class TransformerBlock : Module
+        {
+            const int D = 64, Heads = 4, HeadDim = D / Heads;
+
+            readonly LayerNorm ln1 = new(D);
+            readonly Linear query = new(D, D), key = new(D, D), value = new(D, D, bias: false);
+            readonly Linear proj = new(D, D);
+            readonly LayerNorm ln2 = new(D, eps: 1e-6);
+            readonly Linear fc = new(D, 4 * D);
+            readonly Linear fcOut = new(4 * D, D);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor x, [Shape("T, T")] Tensor causal)
+            {
+                x = x + Attention(ln1.Forward(x), causal);
+                return x + fcOut.Forward(F.Gelu(fc.Forward(ln2.Forward(x)), approximate: "tanh"));
+            }
+
+            Tensor Attention(Tensor x, Tensor causal)
+            {
+                int b = x.Size(0), t = x.Shape[1];
+                Tensor q = query.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor k = key.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor v = value.Forward(x).View(b, t, Heads, -1).Transpose(1, 2);
+                Tensor scores = q.MatMul(k.Transpose(-2, -1)) * (1.0 / Math.Sqrt(HeadDim));
+                scores = scores.MaskedFill(causal.Eq(0), double.NegativeInfinity);
+                Tensor attention = F.Softmax(scores, -1);
+                return proj.Forward(attention.MatMul(v).Transpose(1, 2).Reshape(b, t, D));
+            }
+        }
+        """;
+
+    [Fact]
+    public void Transformer_block_compiled_forward_and_backward_match_eager()
+    {
+        // Two arguments, so no ITensorModule dispatch: the generated methods are called directly.
+        EmittedModel emitted = EmittedModel.Build("TransformerBlock", TransformerSource);
+        Module model = emitted.Create();
+        var x = Tensor.Randn([3, 7, 64], generator: new Generator(21)).RequiresGrad_();
+        var causal = Tensor.FromArray(Enumerable.Range(0, 49).Select(i => i / 7 >= i % 7 ? 1.0f : 0.0f).ToArray()).Reshape(7, 7);
+        var g = Tensor.Randn([3, 7, 64], generator: new Generator(22));
+
+        var expected = emitted.Eager(model, x, causal);
+        (expected * g).Sum().Backward();
+
+        var results = (Tensor[])emitted.Invoke(model, "CompiledForward", x, causal);
+        Close(expected, results[0], "output");
+        var names = System.Text.RegularExpressions.Regex.Matches(emitted.Generated, @"^ +\S+, // d (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var grads = (Tensor?[])emitted.Invoke(model, "CompiledBackward", new[] { g }, results[1..], names.Select(_ => true).ToArray());
+        Assert.Equal(names.Count, grads.Length);
+        var parameters = model.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(parameters.Count + 1, names.Count); // x and every parameter
+        for (int i = 0; i < names.Count; i++)
+        {
+            Close(names[i] == "x" ? x.Grad! : parameters[names[i]].Grad!, grads[i]!, "grad " + names[i]);
+        }
+    }
+
     private static void Close(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.ShapeArray(), actual.ShapeArray());

@@ -53,6 +53,13 @@ internal sealed class EmittedModel
     /// <summary>The user's own (eager) Forward.</summary>
     public Tensor Eager(Module model, Tensor x) => (Tensor)Type.GetMethod("Forward", [typeof(Tensor)])!.Invoke(model, [x])!;
 
+    /// <summary>The user's own Forward with several arguments.</summary>
+    public Tensor Eager(Module model, params Tensor[] inputs) => (Tensor)Type.GetMethod("Forward", inputs.Select(_ => typeof(Tensor)).ToArray())!.Invoke(model, inputs)!;
+
+    /// <summary>Calls a generated private method (<c>CompiledForward</c>, <c>CompiledBackward</c>) directly.</summary>
+    public object Invoke(Module model, string method, params object[] arguments) =>
+        Type.GetMethod(method, BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(model, arguments)!;
+
     /// <summary>The compiled dispatch (ITensorModule.Forward).</summary>
     public static Tensor Compiled(Module model, Tensor x) => ((ITensorModule)model).Forward(x);
 }

@@ -87,11 +87,33 @@ internal sealed class GraphEmitter
             w.Line($"Tensor {Name(node.Result)} = {expression};{Comment(node)}");
         }
 
+        WriteSymbols(w);
         foreach (PlanStep step in _plan.Steps.Where(st => !deferred.Contains(st)))
         {
             WriteStep(w, step);
         }
     }
+
+    /// <summary>Binds each symbolic size a call needs (<c>int dimB = v0.Size(0);</c>) from the first source whose shape has it.</summary>
+    private void WriteSymbols(CodeWriter w)
+    {
+        var needed = new SortedSet<string>(_plan.Steps.SelectMany(s => LibraryCalls.SymbolsOf(Graph.Nodes[s.Node])), StringComparer.Ordinal);
+        var bound = new HashSet<int>(Graph.Nodes.SelectMany(n => n.Inputs.Select(v => v.Node)).Concat(Graph.Outputs.Select(v => v.Node)));
+        foreach (string symbol in needed)
+        {
+            IrNode? source = Graph.Nodes.FirstOrDefault(n => n.Op != SourceOps.Constant && SourceOps.IsSource(n.Op) && bound.Contains(n.Id)
+                && n.Type.Shape.Any(d => d.IsPlainSymbol && d.Symbol == symbol));
+            if (source is null)
+            {
+                throw new NotSupportedException($"{Graph.Name}: the size {symbol} is not the size of any input, so the compiled code cannot know it");
+            }
+
+            int dim = source.Type.Shape.ToList().FindIndex(d => d.IsPlainSymbol && d.Symbol == symbol);
+            w.Line($"int {SymbolName(symbol)} = {Name(source.Result)}.Size({dim.ToString(CultureInfo.InvariantCulture)}); // {symbol}");
+        }
+    }
+
+    private static string SymbolName(string symbol) => "dim" + symbol;
 
     /// <summary>Writes <paramref name="deferred"/> (in plan order) inside the current block.</summary>
     public void WriteDeferred(CodeWriter w, ISet<PlanStep> deferred)
@@ -160,7 +182,7 @@ internal sealed class GraphEmitter
         }
 
         IrNode op = Graph.Nodes[step.Node];
-        string expression = LibraryCalls.Call(op, Graph, Ref, step.Epilogue?.Bias is { } b ? Ref(b) : null, step.Epilogue?.Activation == "relu");
+        string expression = LibraryCalls.Call(op, Graph, Ref, step.Epilogue?.Bias is { } b ? Ref(b) : null, step.Epilogue?.Activation == "relu", SymbolName);
         if (op.Outputs.Count == 1)
         {
             w.Line($"Tensor {Name(step.Outputs[0])} = {expression};");

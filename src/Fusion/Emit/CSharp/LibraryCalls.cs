@@ -12,8 +12,9 @@ internal static class LibraryCalls
     /// <param name="arg">The C# expression of an input value.</param>
     /// <param name="bias">A matmul epilogue's bias, if fused.</param>
     /// <param name="relu">Whether a GEMM epilogue applies ReLU.</param>
+    /// <param name="symbol">The C# expression for a symbolic size (<c>B</c>), bound from the graph's sources at run time.</param>
     /// <exception cref="NotSupportedException">No runtime kernel for the op.</exception>
-    public static string Call(IrNode node, IrGraph graph, Func<Value, string> arg, string? bias, bool relu)
+    public static string Call(IrNode node, IrGraph graph, Func<Value, string> arg, string? bias, bool relu, Func<string, string> symbol)
     {
         Attrs a = node.Attrs;
         string In(int i) => arg(node.Inputs[i]);
@@ -72,7 +73,7 @@ internal static class LibraryCalls
             case "expand_as":
                 return $"Library.ExpandAs({In(0)}, {In(1)})";
             case "reshape":
-                return $"Library.Reshape({In(0)}, {ReshapeDims(node)})";
+                return $"Library.Reshape({In(0)}, {ReshapeDims(node, symbol)})";
             case "reshape_as":
                 return $"Library.ReshapeAs({In(0)}, {In(1)})";
             case "flatten":
@@ -125,18 +126,39 @@ internal static class LibraryCalls
         return $"Library.BatchNormTrain({arg(node.Inputs[0])}, {weight}, {bias}, {mean}, {variance}, {counter}, momentum: {momentum}, eps: {Real(a.Real("eps"))})";
     }
 
-    private static string ReshapeDims(IrNode node)
+    /// <summary>The target sizes: constants as numbers, symbols through <paramref name="symbol"/> (<c>4 * dimC</c>), the inferred one as -1.</summary>
+    private static string ReshapeDims(IrNode node, Func<string, string> symbol)
     {
         EquatableArray<Dim> dims = node.Attrs.Dims("dims");
         int infer = (int)node.Attrs.Int("infer", -1);
-        int unknown = dims.Count(d => d.Kind != DimKind.Constant);
-        if (infer < 0 && unknown > 1 || infer >= 0 && dims.Where((d, i) => i != infer).Any(d => d.Kind != DimKind.Constant))
+        if (infer < 0 && dims.Count(d => d.Kind == DimKind.Unknown) == 1)
+        {
+            infer = dims.ToList().FindIndex(d => d.Kind == DimKind.Unknown);
+        }
+
+        if (dims.Where((d, i) => i != infer).Any(d => d.Kind is not (DimKind.Constant or DimKind.Symbolic)))
         {
             throw new NotSupportedException($"reshape: the target [{string.Join(", ", dims)}] has more than one size known only at run time (node %{node.Id})");
         }
 
-        return string.Join(", ", dims.Select((d, i) => i == infer || d.Kind != DimKind.Constant ? "-1" : Int(d.Offset)));
+        return string.Join(", ", dims.Select((d, i) => i == infer ? "-1" : Size(d, symbol)));
     }
+
+    /// <summary>A dim as a C# int expression: <c>28</c>, <c>dimB</c>, <c>4 * dimC + 1</c>.</summary>
+    public static string Size(Dim d, Func<string, string> symbol)
+    {
+        if (d.Kind == DimKind.Constant)
+        {
+            return Int(d.Offset);
+        }
+
+        string text = (d.Scale == 1 ? string.Empty : Int(d.Scale) + " * ") + symbol(d.Symbol!);
+        return d.Offset == 0 ? text : d.Offset > 0 ? $"{text} + {Int(d.Offset)}" : $"{text} - {Int(-d.Offset)}";
+    }
+
+    /// <summary>The symbols a node's call needs bound (a reshape's symbolic target sizes).</summary>
+    public static IEnumerable<string> SymbolsOf(IrNode node) =>
+        node.Op == "reshape" ? node.Attrs.Dims("dims").Where(d => d.Kind == DimKind.Symbolic).Select(d => d.Symbol!) : [];
 
     private static string PaddingIdx(Attrs a) => a.Has("padding_idx") ? Int(a.Int("padding_idx")) + "L" : "null";
 
