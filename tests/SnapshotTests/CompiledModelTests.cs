@@ -237,6 +237,7 @@ public class CompiledModelTests
     {
         // Two arguments, so no ITensorModule dispatch: the generated methods are called directly.
         EmittedModel emitted = EmittedModel.Build("TransformerBlock", TransformerSource);
+        Snapshot.Verify("CompiledTransformerBlock", emitted.Generated);
         Module model = emitted.Create();
         var x = Tensor.Randn([3, 7, 64], generator: new Generator(21)).RequiresGrad_();
         var causal = Tensor.FromArray(Enumerable.Range(0, 49).Select(i => i / 7 >= i % 7 ? 1.0f : 0.0f).ToArray()).Reshape(7, 7);

@@ -30,7 +30,8 @@ public static class FusionPlanner
             Shape = shape;
         }
 
-        public int First { get; }
+        /// <summary>Where the kernel runs (its first node, or 0 once hoisted); a node may join only if what else it reads is ready before.</summary>
+        public int First { get; set; }
 
         public EquatableArray<Dim> Shape { get; }
 
@@ -95,8 +96,8 @@ public static class FusionPlanner
             }
 
             var steps = _steps
-                .OrderBy(s => s.Key)
-                .ThenBy(s => s.Step?.Node ?? s.Group!.First)
+                .OrderBy(s => s.Group?.First ?? s.Key)
+                .ThenBy(s => s.Step?.Node ?? s.Group!.Nodes[0])
                 .Select(s => s.Step ?? ToStep(s.Group!))
                 .ToEquatableArray();
             return new FusionPlan(_graph, steps, _notes.OrderBy(n => n.Node).ToEquatableArray());
@@ -150,18 +151,40 @@ public static class FusionPlanner
         {
             if (!SameShape(node.Type.Shape, group.Shape))
             {
-                return $"its shape {node.Type.ShapeText} differs from the iteration shape [{string.Join(", ", group.Shape)}] of the kernel at %{group.First}";
+                return $"its shape {node.Type.ShapeText} differs from the iteration shape [{string.Join(", ", group.Shape)}] of the kernel at %{group.Nodes[0]}";
             }
 
             foreach (Value input in node.Inputs)
             {
+                if (_groupOf[input.Node] is { } other && other != group && _ready[input.Node] >= group.First && Hoistable(other))
+                {
+                    Hoist(other);
+                }
+
                 if (_groupOf[input.Node] != group && _ready[input.Node] >= group.First)
                 {
-                    return $"it reads {input} ({_graph.Nodes[input.Node].Op}), which is computed after the kernel at %{group.First} starts, so fusing would make a cycle";
+                    return $"it reads {input} ({_graph.Nodes[input.Node].Op}), which is computed after the kernel at %{group.Nodes[0]} starts, so fusing would make a cycle";
                 }
             }
 
             return null;
+        }
+
+        /// <summary>True for a kernel that reads only parameters, inputs and constants: it may run before every computed step.</summary>
+        private bool Hoistable(Group group) =>
+            group.First > 0 && group.Nodes.All(n => _graph.Nodes[n].Inputs.All(v => _groupOf[v.Node] == group || _ready[v.Node] < 0));
+
+        /// <summary>
+        /// Moves such a kernel to key 0 (after the hoisted views, before anything a node computes), so a kernel
+        /// that started earlier may read it: eval batch norm's rsqrt(var + eps), a mask made from an input.
+        /// </summary>
+        private void Hoist(Group group)
+        {
+            group.First = 0;
+            foreach (int n in group.Nodes)
+            {
+                _ready[n] = 0;
+            }
         }
 
         private bool IsLibraryOutput(Value v) => OpTable.Get(_graph.Nodes[v.Node].Op).Kind == OpKind.Library;

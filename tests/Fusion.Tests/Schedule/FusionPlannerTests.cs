@@ -144,4 +144,21 @@ public class FusionPlannerTests
         FusionNote note = Assert.Single(plan.Notes);
         Assert.Equal("its shape [4, 8] differs from the iteration shape [8] of the kernel at %2", note.Reason);
     }
+
+    [Fact]
+    public void A_kernel_over_inputs_alone_is_hoisted_so_an_earlier_kernel_can_read_it()
+    {
+        // scores * 0.25, then masked by eq(mask, 0): the mask's kernel starts later but reads only an input
+        var g = new GraphBuilder("Masked");
+        Value scores = g.Input("scores", TensorType.Of(ScalarType.Float32, 2, 4, 4));
+        Value mask = g.Input("mask", TensorType.Of(ScalarType.Float32, 4, 4));
+        Value scaled = g.Op("mul", [scores, g.Constant(0.25, ScalarType.Float32)]);
+        Value hidden = g.Op("eq", [mask, g.Constant(0, ScalarType.Float32)]);
+        g.Output(g.Op("where", [hidden, g.Constant(double.NegativeInfinity, ScalarType.Float32), scaled]));
+        FusionPlan plan = FusionPlanner.Plan(g.Build());
+
+        Assert.Equal(2, plan.Steps.Count);
+        Assert.Equal(new[] { "eq" }, plan.Steps[0].Kernel!.Steps.Select(s => s.Op));
+        Assert.Equal(new[] { "mul", "where" }, plan.Steps[1].Kernel!.Steps.Select(s => s.Op));
+    }
 }
