@@ -9,15 +9,16 @@ public static partial class F
 {
     /// <summary>
     /// y = x @ weight^T + bias (<c>torch.nn.functional.linear</c>): input [*, in_features], weight
-    /// [out_features, in_features], bias [out_features], result [*, out_features]. One GEMM into rows that
-    /// already hold the bias.
+    /// [out_features, in_features], bias [out_features], result [*, out_features]. One GEMM, which adds the
+    /// bias as it stores the output.
     /// </summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
         CheckLinear(input, weight, bias);
         int inFeatures = weight.Size(1), outFeatures = weight.Size(0);
         int rows = Shapes.Numel(input.Shape[..^1]);
-        var result = new Tensor([.. input.Shape[..^1], outFeatures], input.DType);
+        // the GEMM writes every element (beta = 0), so the buffer needs no zeroing first
+        var result = Tensor.Uninitialized([.. input.Shape[..^1], outFeatures], input.DType);
         switch (input.DType)
         {
             case DType.Float32: RawLinear<float>(input, weight, bias, result, rows); break;
@@ -65,10 +66,12 @@ public static partial class F
         int outFeatures = weight.Size(0), inFeatures = weight.Size(1);
         var output = result.Data<T>();
         if (rows == 0 || outFeatures == 0) return;
+        // the bias is added by the GEMM as it stores each output element, not in a pass of its own
+        var epilogue = default(GemmEpilogue<T>);
         if (bias is not null)
         {
-            var b = bias.RawContiguous().ContiguousSpan<T>();
-            for (int r = 0; r < rows; r++) b.CopyTo(output.AsSpan(r * outFeatures, outFeatures));
+            var b = bias.RawContiguous();
+            epilogue = new GemmEpilogue<T>(b.Data<T>(), b.StorageOffset, Relu: false);
         }
         // the input's leading dims are one run of rows unless its strides interleave them: copy only then
         var x = Tensor.TryMergeRowDims(input.Shape[..^1], input.Strides[..^1], out int rowStride) ? input : input.RawContiguous();
@@ -76,6 +79,6 @@ public static partial class F
         var matX = new MatrixRef<T>(x.Data<T>(), x.StorageOffset, rowStride, x.Stride(-1));
         // weight^T read in place: element (k, j) of W^T is W[j, k]
         var matWT = new MatrixRef<T>(weight.Data<T>(), weight.StorageOffset, weight.Stride(1), weight.Stride(0));
-        Gemm.Run(rows, outFeatures, inFeatures, T.One, matX, matWT, bias is null ? T.Zero : T.One, output, 0, outFeatures);
+        Gemm.Run(rows, outFeatures, inFeatures, T.One, matX, matWT, T.Zero, output, 0, outFeatures, epilogue: epilogue);
     }
 }

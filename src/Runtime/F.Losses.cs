@@ -43,7 +43,9 @@ public static partial class F
             FuseLogSoftmax = fuseLogSoftmax,
         };
         var x = input.RawContiguous();
-        var losses = input.DType == DType.Float32 ? loss.Forward<float>(x.ContiguousSpan<float>()) : loss.Forward<double>(x.ContiguousSpan<double>());
+        bool floatRows = input.DType == DType.Float32 && CrossEntropyRowsFloat.Applies(loss);
+        var losses = floatRows ? CrossEntropyRowsFloat.Forward(loss, x.Data<float>(), x.StorageOffset)
+            : input.DType == DType.Float32 ? loss.Forward<float>(x.ContiguousSpan<float>()) : loss.Forward<double>(x.ContiguousSpan<double>());
         var result = LossReductions.Reduce(losses, target.ShapeArray(), input.DType, mode, loss.TotalWeight);
 
         Tensor[] inputs = weight is null ? [input] : [input, weight];
@@ -62,9 +64,12 @@ public static partial class F
                 var scales = LossReductions.Scales(g, n * s, mode, loss.TotalWeight);
                 // "mean" divides by the total weight, which also depends on the weights
                 double correction = mode == LossReduction.Mean ? (scales.Length > 0 ? scales[0] : 0) * value : 0;
-                var gradInput = node.NeedsGrad(0) ? new Tensor(inputShape, dtype) : null;
+                // the float rows kernel writes every element (ignored rows too); the general one only the rows it uses
+                var gradInput = !node.NeedsGrad(0) ? null : floatRows ? Tensor.Uninitialized(inputShape, dtype) : new Tensor(inputShape, dtype);
                 var gradWeight = hasWeight && node.NeedsGrad(1) ? new double[c] : null;
-                if (dtype == DType.Float32)
+                if (floatRows)
+                    CrossEntropyRowsFloat.Backward(loss, xv.Data<float>(), xv.StorageOffset, scales, gradInput?.Data<float>(), gradWeight, correction);
+                else if (dtype == DType.Float32)
                     loss.Backward<float>(xv.ContiguousSpan<float>(), scales, OptionalSpans.Write<float>(gradInput), gradWeight, correction);
                 else
                     loss.Backward<double>(xv.ContiguousSpan<double>(), scales, OptionalSpans.Write<double>(gradInput), gradWeight, correction);

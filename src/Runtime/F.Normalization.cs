@@ -23,9 +23,10 @@ public static partial class F
         var b = bias?.RawContiguous();
         var mean = new double[rows];
         var rstd = new double[rows];
-        var result = new Tensor(input.ShapeArray(), input.DType);
+        // both kernels write every element
+        var result = Tensor.Uninitialized(input.ShapeArray(), input.DType);
         if (input.DType == DType.Float32)
-            LayerNormKernels.Forward<float>(x.ContiguousSpan<float>(), OptionalSpans.Read<float>(w), OptionalSpans.Read<float>(b), result.Data<float>(), d, eps, mean, rstd);
+            LayerNormRowsFloat.Forward(x.Data<float>(), x.StorageOffset, FloatOperand(w), FloatOperand(b), result.Data<float>(), rows, d, eps, mean, rstd);
         else
             LayerNormKernels.Forward<double>(x.ContiguousSpan<double>(), OptionalSpans.Read<double>(w), OptionalSpans.Read<double>(b), result.Data<double>(), d, eps, mean, rstd);
 
@@ -44,12 +45,13 @@ public static partial class F
                 var grad = g.RawContiguous();
                 var xv = savedX.Get();
                 var wv = savedW?.Get();
-                var dx = node.NeedsGrad(0) ? new Tensor(inputShape, dtype) : null;
-                var dw = weightSlot >= 0 && node.NeedsGrad(weightSlot) ? new Tensor(affineShape, dtype) : null;
-                var db = biasSlot >= 0 && node.NeedsGrad(biasSlot) ? new Tensor(affineShape, dtype) : null;
+                // both kernels write every element of the gradients they compute
+                var dx = node.NeedsGrad(0) ? Tensor.Uninitialized(inputShape, dtype) : null;
+                var dw = weightSlot >= 0 && node.NeedsGrad(weightSlot) ? Tensor.Uninitialized(affineShape, dtype) : null;
+                var db = biasSlot >= 0 && node.NeedsGrad(biasSlot) ? Tensor.Uninitialized(affineShape, dtype) : null;
                 if (dtype == DType.Float32)
-                    LayerNormKernels.Backward<float>(xv.ContiguousSpan<float>(), OptionalSpans.Read<float>(wv), grad.ContiguousSpan<float>(), d, mean, rstd,
-                        OptionalSpans.Write<float>(dx), OptionalSpans.Write<float>(dw), OptionalSpans.Write<float>(db));
+                    LayerNormRowsFloat.Backward(xv.Data<float>(), xv.StorageOffset, FloatOperand(wv), grad.Data<float>(), grad.StorageOffset, rows, d, mean, rstd,
+                        dx?.Data<float>(), dw?.Data<float>(), db?.Data<float>());
                 else
                     LayerNormKernels.Backward<double>(xv.ContiguousSpan<double>(), OptionalSpans.Read<double>(wv), grad.ContiguousSpan<double>(), d, mean, rstd,
                         OptionalSpans.Write<double>(dx), OptionalSpans.Write<double>(dw), OptionalSpans.Write<double>(db));
@@ -63,6 +65,9 @@ public static partial class F
         }
         return result;
     }
+
+    /// <summary>A contiguous float tensor's array and start, or an absent operand.</summary>
+    static LayerNormRowsFloat.Operand FloatOperand(Tensor? t) => t is null ? default : new(t.Data<float>(), t.StorageOffset);
 
     static void CheckLayerNormArguments(Tensor input, int[] normalizedShape, Tensor? weight, Tensor? bias)
     {

@@ -55,7 +55,8 @@ public sealed partial class Tensor
     /// <summary>[..., M, K] @ [..., K, P] with broadcast batch dims: the differentiable core of matmul.</summary>
     static Tensor BatchedMatMul(Tensor a, Tensor b, int[] batch)
     {
-        var result = new Tensor([.. batch, a.shape[^2], b.shape[^1]], a.DType);
+        // the GEMM writes every element (beta = 0), so the buffer needs no zeroing first
+        var result = Uninitialized([.. batch, a.shape[^2], b.shape[^1]], a.DType);
         switch (a.DType)
         {
             case DType.Float32: RawBatchedMatMul<float>(a, b, result, batch); break;

@@ -19,8 +19,12 @@ public sealed partial class Tensor
         if (!DType.IsFloatingPoint()) throw Elementwise.Unsupported(op, DType);
         var x = RawContiguous();
         var (outer, size, inner) = SoftmaxKernels.Split(shape, d);
-        var result = new Tensor(ShapeArray(), DType);
-        if (DType == DType.Float32) SoftmaxKernels.Forward<float>(x.BlockSpan<float>(), result.Data<float>(), outer, size, inner, log);
+        // every kernel writes every element
+        var result = Uninitialized(ShapeArray(), DType);
+        // the common case, a softmax over the last dim in float32, has a vectorised multi-threaded kernel
+        bool floatRows = DType == DType.Float32 && inner == 1 && size > 0;
+        if (floatRows) SoftmaxRowsFloat.Forward(x.Data<float>(), x.offset, result.Data<float>(), 0, outer, size, log);
+        else if (DType == DType.Float32) SoftmaxKernels.Forward<float>(x.BlockSpan<float>(), result.Data<float>(), outer, size, inner, log);
         else SoftmaxKernels.Forward<double>(x.BlockSpan<double>(), result.Data<double>(), outer, size, inner, log);
         if (GradMode.ShouldRecord(this))
         {
@@ -30,8 +34,9 @@ public sealed partial class Tensor
             {
                 var y = savedResult.Get();
                 var grad = g.RawContiguous();
-                var gx = new Tensor(y.ShapeArray(), y.DType);
-                if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y.BlockSpan<float>(), grad.BlockSpan<float>(), gx.Data<float>(), outer, size, inner, log);
+                var gx = Uninitialized(y.ShapeArray(), y.DType);
+                if (floatRows) SoftmaxRowsFloat.Backward(y.Data<float>(), y.offset, grad.Data<float>(), grad.offset, gx.Data<float>(), outer, size, log);
+                else if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y.BlockSpan<float>(), grad.BlockSpan<float>(), gx.Data<float>(), outer, size, inner, log);
                 else SoftmaxKernels.Backward<double>(y.BlockSpan<double>(), grad.BlockSpan<double>(), gx.Data<double>(), outer, size, inner, log);
                 return [gx];
             });

@@ -46,7 +46,7 @@ public class ElementwiseFastPathTests
     static Tensor Make(double[] values, int[] shape, DType dtype, Layout layout)
     {
         int rank = shape.Length;
-        int cols = rank == 0 ? 1 : shape[^1], rows = Math.Max(1, values.Length / Math.Max(1, cols));
+        int cols = rank == 0 ? 1 : shape[^1];
         switch (layout)
         {
             case Layout.Transposed when rank >= 2:
@@ -87,7 +87,6 @@ public class ElementwiseFastPathTests
                 return Tensor.FromArray(row, cols).To(dtype).Expand(shape);
             }
             default:
-                _ = rows;
                 return Tensor.FromArray(values, shape).To(dtype);
         }
     }

@@ -47,6 +47,7 @@ internal sealed partial class ForwardLowerer
         }
 
         var lowerer = new ForwardLowerer(context.SemanticModel.Compilation, type.Name + ".Forward", cancellationToken);
+        lowerer.semanticModels[context.SemanticModel.SyntaxTree] = context.SemanticModel; // already binding the model's file
         try
         {
             IrGraph? graph = lowerer.LowerTopLevel(type, forward);

@@ -22,7 +22,7 @@ internal sealed class ClassLoss
     /// <summary>The sum of w[t] over targets that are not ignored: the divisor of the mean reduction.</summary>
     public double TotalWeight;
 
-    double WeightOf(long c) => Weight is null ? 1 : Weight[c];
+    public double WeightOf(long c) => Weight is null ? 1 : Weight[c];
 
     /// <summary>Per-sample losses (0 for ignored targets), in target order.</summary>
     public double[] Forward<T>(ReadOnlySpan<T> input) where T : unmanaged

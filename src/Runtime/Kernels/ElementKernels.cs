@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// The typed elementwise kernels behind <see cref="Elementwise"/> and <see cref="Pointwise"/>. Each builds an
-/// <see cref="ElementLayout"/> over its operands (the written one first) and runs a row action over it, which
-/// vectorises contiguous and broadcast rows when the op has a vector form; big loops are split over threads.
+/// The typed elementwise kernels behind <see cref="Elementwise"/> and <see cref="Pointwise"/>. Each hands its
+/// operands' strides (the written one first) to <see cref="ElementLoop"/>, which runs a row action over their
+/// merged layout; the actions vectorise contiguous and broadcast rows when the op has a vector form, and big
+/// loops are split over threads.
 /// Outputs are new contiguous tensors whose every element is written, so they are allocated uninitialized.
 /// </summary>
 internal static class ElementKernels
@@ -15,8 +16,8 @@ internal static class ElementKernels
     public static Tensor Map<TIn, TOut, TOp>(Tensor x, TOp op) where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
     {
         var result = Tensor.Uninitialized(x.ShapeArray(), DTypeOf<TOut>.Value);
-        var layout = ElementLayout.Create(x.shape, [result.strides, x.strides], [0, x.offset]);
-        ElementLoop.Run(layout, new MapRow<TIn, TOut, TOp> { Dst = result.Data<TOut>(), Src = x.Data<TIn>(), Op = op });
+        ElementLoop.Run(x.shape, [result.strides, x.strides], [0, x.offset],
+            new MapRow<TIn, TOut, TOp> { Dst = result.Data<TOut>(), Src = x.Data<TIn>(), Op = op });
         return result;
     }
 
@@ -24,8 +25,8 @@ internal static class ElementKernels
     public static void MapInPlace<T, TOp>(Tensor target, TOp op) where T : unmanaged where TOp : struct, IMapWith<T, T>
     {
         var data = target.Data<T>();
-        var layout = ElementLayout.Create(target.shape, [target.strides, target.strides], [target.offset, target.offset]);
-        ElementLoop.Run(layout, new MapRow<T, T, TOp> { Dst = data, Src = data, Op = op });
+        ElementLoop.Run(target.shape, [target.strides, target.strides], [target.offset, target.offset],
+            new MapRow<T, T, TOp> { Dst = data, Src = data, Op = op });
     }
 
     /// <summary>op(a, b) over the broadcast of a and b, into a new contiguous tensor.</summary>
@@ -33,8 +34,8 @@ internal static class ElementKernels
     {
         var shape = Shapes.Broadcast(a.shape, b.shape, opName);
         var result = Tensor.Uninitialized(shape, DTypeOf<TOut>.Value);
-        var layout = ElementLayout.Create(shape, [result.strides, Elementwise.BroadcastStrides(a, shape), Elementwise.BroadcastStrides(b, shape)], [0, a.offset, b.offset]);
-        ElementLoop.Run(layout, new ZipRow<T, TOut, TOp> { Dst = result.Data<TOut>(), A = a.Data<T>(), B = b.Data<T>(), Op = op });
+        ElementLoop.Run(shape, [result.strides, Elementwise.BroadcastStrides(a, shape), Elementwise.BroadcastStrides(b, shape)], [0, a.offset, b.offset],
+            new ZipRow<T, TOut, TOp> { Dst = result.Data<TOut>(), A = a.Data<T>(), B = b.Data<T>(), Op = op });
         return result;
     }
 
@@ -43,35 +44,35 @@ internal static class ElementKernels
     {
         other = Unaliased(target, other);
         var data = target.Data<T>();
-        var layout = ElementLayout.Create(target.shape, [target.strides, target.strides, Elementwise.BroadcastStrides(other, target.shape)],
-            [target.offset, target.offset, other.offset]);
-        ElementLoop.Run(layout, new ZipRow<T, T, TOp> { Dst = data, A = data, B = other.Data<T>(), Op = op });
+        ElementLoop.Run(target.shape, [target.strides, target.strides, Elementwise.BroadcastStrides(other, target.shape)],
+            [target.offset, target.offset, other.offset],
+            new ZipRow<T, T, TOp> { Dst = data, A = data, B = other.Data<T>(), Op = op });
     }
 
     /// <summary>Copies source (converted, broadcast to target's shape) into target through its strides.</summary>
     public static void Copy<TIn, TOut>(Tensor target, Tensor source) where TIn : unmanaged where TOut : unmanaged
     {
         source = Unaliased(target, source);
-        var layout = ElementLayout.Create(target.shape, [target.strides, Elementwise.BroadcastStrides(source, target.shape)], [target.offset, source.offset]);
-        ElementLoop.Run(layout, new CopyRow<TIn, TOut> { Dst = target.Data<TOut>(), Src = source.Data<TIn>() });
+        ElementLoop.Run(target.shape, [target.strides, Elementwise.BroadcastStrides(source, target.shape)], [target.offset, source.offset],
+            new CopyRow<TIn, TOut> { Dst = target.Data<TOut>(), Src = source.Data<TIn>() });
     }
 
     /// <summary>condition ? x : y over <paramref name="shape"/>, the broadcast of all three.</summary>
     public static Tensor Where<T>(Tensor condition, Tensor x, Tensor y, int[] shape) where T : unmanaged
     {
         var result = Tensor.Uninitialized(shape, x.DType);
-        var layout = ElementLayout.Create(shape,
+        ElementLoop.Run(shape,
             [result.strides, Elementwise.BroadcastStrides(condition, shape), Elementwise.BroadcastStrides(x, shape), Elementwise.BroadcastStrides(y, shape)],
-            [0, condition.offset, x.offset, y.offset]);
-        ElementLoop.Run(layout, new WhereRow<T> { Dst = result.Data<T>(), C = condition.Data<bool>(), X = x.Data<T>(), Y = y.Data<T>() });
+            [0, condition.offset, x.offset, y.offset],
+            new WhereRow<T> { Dst = result.Data<T>(), C = condition.Data<bool>(), X = x.Data<T>(), Y = y.Data<T>() });
         return result;
     }
 
     /// <summary>target[i] = value where mask[i], mask broadcast to target's shape.</summary>
     public static void MaskedFill<T>(Tensor target, Tensor mask, T value) where T : unmanaged
     {
-        var layout = ElementLayout.Create(target.shape, [target.strides, Elementwise.BroadcastStrides(mask, target.shape)], [target.offset, mask.offset]);
-        ElementLoop.Run(layout, new MaskedFillRow<T> { Dst = target.Data<T>(), Mask = mask.Data<bool>(), Value = value });
+        ElementLoop.Run(target.shape, [target.strides, Elementwise.BroadcastStrides(mask, target.shape)], [target.offset, mask.offset],
+            new MaskedFillRow<T> { Dst = target.Data<T>(), Mask = mask.Data<bool>(), Value = value });
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
@@ -67,9 +68,12 @@ internal interface IFloatBinary
 /// <summary>Which element types the vector forms cover.</summary>
 internal static class VectorTypes
 {
+    // inlined even into the fully optimised row loops, where they become constants
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsFloat<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
 
     /// <summary>float, double and long: the types whose add, compare and select AVX2 does natively.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsNumeric<T>() => IsFloat<T>() || typeof(T) == typeof(long);
 }
 

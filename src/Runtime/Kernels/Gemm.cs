@@ -24,42 +24,41 @@ internal static class Gemm
 {
     /// <summary>BLAS-style entry: op(A) is m x k, op(B) is k x n, each stored row-major with its leading dimension.</summary>
     public static void Run<T>(bool transA, bool transB, int m, int n, int k, T alpha, T[] a, int offA, int lda,
-        T[] b, int offB, int ldb, T beta, T[] c, int offC, int ldc, bool parallel = true) where T : unmanaged, INumber<T> =>
-        Run(m, n, k, alpha, MatrixRef<T>.RowMajor(a, offA, lda, transA), MatrixRef<T>.RowMajor(b, offB, ldb, transB), beta, c, offC, ldc, parallel);
+        T[] b, int offB, int ldb, T beta, T[] c, int offC, int ldc, bool parallel = true, GemmEpilogue<T> epilogue = default)
+        where T : unmanaged, INumber<T> =>
+        Run(m, n, k, alpha, MatrixRef<T>.RowMajor(a, offA, lda, transA), MatrixRef<T>.RowMajor(b, offB, ldb, transB), beta, c, offC, ldc,
+            parallel, epilogue);
 
-    /// <summary>C (m x n at offC, row stride ldc) = alpha * A (m x k) * B (k x n) + beta * C.</summary>
-    public static void Run<T>(int m, int n, int k, T alpha, MatrixRef<T> a, MatrixRef<T> b, T beta, T[] c, int offC, int ldc, bool parallel = true)
+    /// <summary>
+    /// C (m x n at offC, row stride ldc) = alpha * A (m x k) * B (k x n) + beta * C, then the
+    /// <paramref name="epilogue"/> (bias per column, ReLU) on each element of C.
+    /// </summary>
+    public static void Run<T>(int m, int n, int k, T alpha, MatrixRef<T> a, MatrixRef<T> b, T beta, T[] c, int offC, int ldc, bool parallel = true,
+        GemmEpilogue<T> epilogue = default)
         where T : unmanaged, INumber<T>
     {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == T.Zero)
-        {
             Scale(c, offC, ldc, m, n, beta);
-            return;
-        }
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-        {
+        else if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             Naive(m, n, k, alpha, a, b, beta, c, offC, ldc);
-            return;
-        }
         // a matrix-vector product would waste most of a register tile: stream it instead
-        if (n == 1)
-        {
+        else if (n == 1)
             Gemv(m, k, alpha, a, b.Data, b.Offset, b.RowStride, beta, c, offC, ldc);
-            return;
-        }
-        if (m == 1)
-        {
+        else if (m == 1)
             Gemv(n, k, alpha, b.Transposed, a.Data, a.Offset, a.ColStride, beta, c, offC, 1);
+        else
+        {
+            parallel &= Parallelism.Worthwhile((long)m * n * k);
+            if (Simd512<T>.IsSupported)
+                GemmBlocked<Simd512<T>, Vector512<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel, epilogue);
+            else if (Simd256<T>.IsSupported)
+                GemmBlocked<Simd256<T>, Vector256<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel, epilogue);
+            else
+                GemmBlocked<SimdPortable<T>, Vector<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel, epilogue);
             return;
         }
-        parallel &= Parallelism.Worthwhile((long)m * n * k);
-        if (Simd512<T>.IsSupported)
-            GemmBlocked<Simd512<T>, Vector512<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel);
-        else if (Simd256<T>.IsSupported)
-            GemmBlocked<Simd256<T>, Vector256<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel);
-        else
-            GemmBlocked<SimdPortable<T>, Vector<T>, T>.Run(m, n, k, alpha, a, b, beta, c, offC, ldc, parallel);
+        epilogue.Apply(c, offC, ldc, m, n);
     }
 
     /// <summary>C = beta * C, where beta = 0 clears C.</summary>
@@ -100,13 +99,7 @@ internal static class Gemm
         if (mat.ColStride == 1 && incX == 1)
         {
             // rows are contiguous: one dot product each
-            var xs = x.AsSpan(offX, cols);
-            for (int i = 0; i < rows; i++)
-            {
-                T dot = Dot(md.AsSpan(mat.Offset + i * mat.RowStride, cols), xs);
-                ref T target = ref y[offY + i * incY];
-                target = beta == T.Zero ? alpha * dot : alpha * dot + beta * target;
-            }
+            GemvRows.Run(rows, cols, alpha, md, mat.Offset, mat.RowStride, x, offX, beta, y, offY, incY);
             return;
         }
         if (mat.RowStride == 1 && incY == 1)
@@ -128,21 +121,6 @@ internal static class Gemm
             ref T target = ref y[offY + i * incY];
             target = beta == T.Zero ? alpha * dot : alpha * dot + beta * target;
         }
-    }
-
-    static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
-    {
-        int i = 0;
-        T sum = T.Zero;
-        if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
-        {
-            var acc = Vector<T>.Zero;
-            for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
-                acc += new Vector<T>(a[i..]) * new Vector<T>(b[i..]);
-            sum = Vector.Sum(acc);
-        }
-        for (; i < a.Length; i++) sum += a[i] * b[i];
-        return sum;
     }
 
     /// <summary>y += alpha * x.</summary>

@@ -1,277 +1,197 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// The cache-blocked GEMM (the Goto/BLIS scheme): B is packed a KC x NC block at a time into panels NR
-/// columns wide, A an MC x KC block at a time into panels MR rows tall, so the register-blocked micro-kernel
-/// streams both from contiguous memory whatever the operands' strides. Edges are zero-padded in the packs.
-/// With <c>parallel</c>, the MC x (slice of NC) blocks of each packed B go to different threads.
-/// The hot methods skip tiered compilation: a GEMM spends its whole life in a few calls to them, and their
-/// unoptimised first tier is an order of magnitude slower.
+/// The cache-blocked GEMM (the Goto/BLIS scheme). K is cut into blocks of about KC; for each block, A is
+/// packed into panels MR rows tall and B into panels NR columns wide, so the register-blocked micro-kernel
+/// streams both from contiguous, cache-line-aligned memory whatever the operands' strides (transposed
+/// operands cost nothing extra). Edges are zero-padded in the packs.
+/// <para>
+/// Work is shared out as tiles of C (a block of A's row panels times a block of B's column panels), taken
+/// by threads as they come free, so a core slowed by other load simply takes fewer tiles. Each packed
+/// block is packed once, by the first tile that needs it; tiles that need it meanwhile wait for it.
+/// Small problems pack all of K in one go, so the whole product is a single fork/join.
+/// </para>
 /// </summary>
-internal static class GemmBlocked<TS, TV, T>
+internal static partial class GemmBlocked<TS, TV, T>
     where TS : struct, ISimd<TV, T> where TV : struct where T : unmanaged, INumber<T>
 {
-    // Register tile: MR rows by two vectors. 6 x 2 keeps 12 accumulators live, enough to hide FMA latency,
-    // and fits the 16 registers of AVX2 as well as AVX-512's 32.
-    const int MR = 6;
+    // Register tile: MR rows by two vectors. AVX-512's 32 registers hold 12 x 2 accumulators; narrower
+    // instruction sets (16 registers) 6 x 2.
+    static bool WideRegisterFile => typeof(TS) == typeof(Simd512<T>);
+    static int MR => WideRegisterFile ? 12 : 6;
     static int NR => 2 * TS.Count;
 
-    // Cache blocks: an A panel (MR x KC) and a B panel (KC x NR, 16 KiB with AVX-512 in either dtype) share a
-    // 32 KiB L1, the packed A block (MC x KC) in L2. (With KC = 256, B alone fills L1 and the micro-kernel
-    // measured ~25% slower.)
-    const int KC = 128;
-    const int MC = 96;
-    static int NC => 128 * NR;
+    // Cache blocks: a B panel (KC x NR, 32 KiB for float with AVX-512) stays in L1 while the tile's A panels
+    // (up to MCPanels x MR x KC) stream from L2; the packed B block (KC x NC) is shared by all threads.
+    const int KC = 256;
+    const int MCPanels = 16;
+    static int NC => 64 * NR;
 
-    public static void Run(int m, int n, int k, T alpha, MatrixRef<T> a, MatrixRef<T> b, T beta, T[] c, int offC, int ldc, bool parallel)
+    /// <summary>Problems whose packed operands fit in this many elements pack all of K in one phase.</summary>
+    const int SinglePhaseElements = 1 << 19;
+
+    [ThreadStatic] static PackBuffer<T>? packedASlot;
+    [ThreadStatic] static PackBuffer<T>? packedBSlot;
+
+    public static void Run(int m, int n, int k, T alpha, MatrixRef<T> a, MatrixRef<T> b, T beta, T[] c, int offC, int ldc, bool parallel,
+        GemmEpilogue<T> epilogue = default)
     {
-        int nr = NR;
-        var packedB = ArrayPool<T>.Shared.Rent(KC * RoundUp(Math.Min(n, NC), nr));
-        try
+        int kBlocks = (k + KC - 1) / KC;
+        for (int jc = 0; jc < n; jc += NC)
         {
-            for (int jc = 0; jc < n; jc += NC)
+            int nc = Math.Min(NC, n - jc);
+            int blocksPerPhase = (long)(RoundUp(m, MR) + RoundUp(nc, NR)) * k <= SinglePhaseElements ? kBlocks : 1;
+            for (int kb = 0; kb < kBlocks; kb += blocksPerPhase)
             {
-                int nc = Math.Min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    int kc = Math.Min(KC, k - pc);
-                    // later K blocks add onto what the first one wrote
-                    T blockBeta = pc == 0 ? beta : T.One;
-                    PackB(b, pc, jc, kc, nc, packedB);
-                    var block = new BlockJob(m, nc, kc, alpha, a, pc, jc, packedB, blockBeta, c, offC, ldc, parallel);
-                    if (block.Tasks > 1) Parallel.For(0, block.Tasks, block.Run);
-                    else block.Run(0);
-                }
+                var phase = new Phase(m, nc, k, kBlocks, kb, Math.Min(kBlocks, kb + blocksPerPhase), alpha, a, b, jc, beta, c, offC, ldc,
+                    epilogue, parallel);
+                phase.Execute();
             }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(packedB);
         }
     }
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
-    /// <summary>One packed B block times every MC-row block of A, split into tasks over rows (and columns when rows are few).</summary>
-    sealed class BlockJob(int m, int nc, int kc, T alpha, MatrixRef<T> a, int pc, int jc, T[] packedB, T beta, T[] c, int offC, int ldc, bool parallel)
+    /// <summary>Where K block <paramref name="block"/> of <paramref name="blocks"/> starts: K is cut evenly, not KC, KC, ..., remainder.</summary>
+    static int KStart(int k, int blocks, int block) => (int)((long)k * block / blocks);
+
+    /// <summary>
+    /// K blocks firstBlock..endBlock of the product for columns jc..jc+nc: packs them (on demand) and
+    /// multiplies, tile by tile.
+    /// </summary>
+    sealed class Phase
     {
-        readonly int rowBlocks = (m + MC - 1) / MC;
-        readonly int panels = (nc + NR - 1) / NR;
+        readonly int m, nc, k, kBlocks, firstBlock, endBlock, jc, offC, ldc;
+        readonly T alpha, beta;
+        readonly MatrixRef<T> a, b;
+        readonly T[] c;
+        readonly GemmEpilogue<T> epilogue;
+        readonly int mPanels, nPanels, rowBlocks, colBlocks, paddedM, paddedN, phaseStart;
+        readonly PackBuffer<T> packedA, packedB;
+        // per (K block, row block) and (K block, column block): 0 = not packed, 1 = being packed, 2 = packed
+        readonly int[] aState, bState;
 
-        // when the row blocks do not share out evenly over the workers, each is also cut into column slices
-        // (every slice repacks its A block, a small cost next to its share of the multiply)
-        int ColumnSplits => parallel && rowBlocks % Parallelism.Workers != 0 ? Math.Min(Parallelism.Workers, panels) : 1;
-
-        public int Tasks => parallel ? rowBlocks * ColumnSplits : 1;
-
-        public void Run(int task)
+        public Phase(int m, int nc, int k, int kBlocks, int firstBlock, int endBlock, T alpha, MatrixRef<T> a, MatrixRef<T> b, int jc,
+            T beta, T[] c, int offC, int ldc, GemmEpilogue<T> epilogue, bool parallel)
         {
-            int splits = ColumnSplits;
-            int firstBlock = parallel ? task / splits : 0, lastBlock = parallel ? firstBlock + 1 : rowBlocks;
-            int split = parallel ? task % splits : 0;
-            int firstPanel = panels * split / splits, lastPanel = panels * (split + 1) / splits;
-            var packedA = ArrayPool<T>.Shared.Rent(MC * kc);
+            (this.m, this.nc, this.k, this.kBlocks, this.firstBlock, this.endBlock) = (m, nc, k, kBlocks, firstBlock, endBlock);
+            (this.alpha, this.a, this.b, this.jc, this.beta, this.c, this.offC, this.ldc, this.epilogue) = (alpha, a, b, jc, beta, c, offC, ldc, epilogue);
+            mPanels = (m + MR - 1) / MR;
+            nPanels = (nc + NR - 1) / NR;
+            paddedM = mPanels * MR;
+            paddedN = nPanels * NR;
+            phaseStart = KStart(k, kBlocks, firstBlock);
+            int phaseDepth = KStart(k, kBlocks, endBlock) - phaseStart;
+            (rowBlocks, colBlocks) = Tiling(parallel);
+            packedA = PackBuffer<T>.Get(ref packedASlot, paddedM * phaseDepth);
+            packedB = PackBuffer<T>.Get(ref packedBSlot, paddedN * phaseDepth);
+            aState = new int[(endBlock - firstBlock) * rowBlocks];
+            bState = new int[(endBlock - firstBlock) * colBlocks];
+        }
+
+        /// <summary>
+        /// Row blocks of at most MCPanels panels; in parallel, at least two tiles per worker (cutting columns
+        /// too when rows run out), in a multiple of the worker count so that an even share exists.
+        /// </summary>
+        (int Rows, int Cols) Tiling(bool parallel)
+        {
+            int rows = (mPanels + MCPanels - 1) / MCPanels;
+            if (!parallel) return (rows, 1);
+            int workers = Parallelism.Workers;
+            rows = Math.Min(mPanels, RoundUp(rows, workers));
+            int cols = 1;
+            while (rows * cols < 2 * workers && cols < nPanels) cols++;
+            return (rows, cols);
+        }
+
+        public void Execute()
+        {
+            int tiles = rowBlocks * colBlocks;
+            if (tiles > 1) Parallel.For(0, tiles, RunTile);
+            else RunTile(0);
+        }
+
+        void RunTile(int tile)
+        {
+            // consecutive tiles take different row blocks, so the first ones to run pack different parts of A
+            int rowBlock = tile % rowBlocks, colBlock = tile / rowBlocks;
+            int firstRowPanel = mPanels * rowBlock / rowBlocks, endRowPanel = mPanels * (rowBlock + 1) / rowBlocks;
+            int firstColPanel = nPanels * colBlock / colBlocks, endColPanel = nPanels * (colBlock + 1) / colBlocks;
+            for (int block = firstBlock; block < endBlock; block++)
+            {
+                int p0 = KStart(k, kBlocks, block), kc = KStart(k, kBlocks, block + 1) - p0;
+                // a K block's panels sit one after another, after the earlier blocks of this phase
+                int aBase = packedA.Start + paddedM * (p0 - phaseStart), bBase = packedB.Start + paddedN * (p0 - phaseStart);
+                int q = block - firstBlock;
+                ref int aBlock = ref aState[q * rowBlocks + rowBlock];
+                if (ClaimPacking(ref aBlock))
+                {
+                    int i0 = firstRowPanel * MR;
+                    Publish(ref aBlock, () => PackA(a, i0, p0, Math.Min(m, endRowPanel * MR) - i0, kc, packedA.Array, aBase + i0 * kc));
+                }
+                ref int bBlock = ref bState[q * colBlocks + colBlock];
+                if (ClaimPacking(ref bBlock))
+                {
+                    int j0 = firstColPanel * NR;
+                    Publish(ref bBlock, () => PackB(b, p0, jc + j0, kc, Math.Min(nc, endColPanel * NR) - j0, packedB.Array, bBase + j0 * kc));
+                }
+                var store = new TileStore(alpha, block == 0 ? beta : T.One, block == kBlocks - 1 ? epilogue : default);
+                Macro(kc, packedA.Array, aBase, firstRowPanel, endRowPanel, packedB.Array, bBase, firstColPanel, endColPanel, store);
+            }
+        }
+
+        const int Claimed = 1, Packed = 2, Failed = 3;
+
+        /// <summary>
+        /// True when the caller is the first to need this block and must pack it (through <see cref="Publish"/>);
+        /// false once it is packed, after waiting for the tile that is packing it, if any.
+        /// </summary>
+        static bool ClaimPacking(ref int state)
+        {
+            if (Volatile.Read(ref state) == Packed) return false;
+            if (Interlocked.CompareExchange(ref state, Claimed, 0) == 0) return true;
+            var spin = new SpinWait();
+            int now;
+            while ((now = Volatile.Read(ref state)) == Claimed) spin.SpinOnce();
+            // the packing tile threw: its exception is the one reported, this tile just stops
+            if (now == Failed) throw new OperationCanceledException("gemm: packing an operand block failed in another tile");
+            return false;
+        }
+
+        /// <summary>Packs a claimed block and marks it packed, or failed (so tiles waiting for it stop) if packing throws.</summary>
+        static void Publish(ref int state, Action pack)
+        {
             try
             {
-                for (int blockIndex = firstBlock; blockIndex < lastBlock; blockIndex++)
-                {
-                    int ic = blockIndex * MC;
-                    int mc = Math.Min(MC, m - ic);
-                    PackA(a, ic, pc, mc, kc, packedA);
-                    Macro(mc, nc, kc, alpha, packedA, packedB, firstPanel, lastPanel, beta, c, offC + ic * ldc + jc, ldc);
-                }
+                pack();
+                Volatile.Write(ref state, Packed);
             }
-            finally
+            catch
             {
-                ArrayPool<T>.Shared.Return(packedA);
+                Volatile.Write(ref state, Failed);
+                throw;
             }
         }
-    }
 
-    /// <summary>Packs rows i0..i0+mc, columns p0..p0+kc of A as panels [kc][MR], zero-padding the last panel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PackA(MatrixRef<T> a, int i0, int p0, int mc, int kc, T[] packed)
-    {
-        var src = a.Data;
-        int rs = a.RowStride, cs = a.ColStride;
-        for (int i = 0; i < mc; i += MR)
+        /// <summary>The row panels times the column panels of one K block, each B panel reused across all the A panels while in L1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void Macro(int kc, T[] pa, int aBase, int firstRowPanel, int endRowPanel, T[] pb, int bBase, int firstColPanel, int endColPanel, in TileStore store)
         {
-            int rows = Math.Min(MR, mc - i);
-            var panel = packed.AsSpan(i * kc, MR * kc);
-            int start = a.Offset + (i0 + i) * rs + p0 * cs;
-            if (cs == 1)
+            int mr = MR, nr = NR;
+            for (int jp = firstColPanel; jp < endColPanel; jp++)
             {
-                // rows are contiguous: read each one in order
-                for (int r = 0; r < rows; r++)
+                int j = jp * nr;
+                int cols = Math.Min(nr, nc - j);
+                for (int ip = firstRowPanel; ip < endRowPanel; ip++)
                 {
-                    var row = src.AsSpan(start + r * rs, kc);
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = row[p];
-                }
-                for (int r = rows; r < MR; r++)
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = T.Zero;
-            }
-            else
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    int s = start + p * cs;
-                    for (int r = 0; r < rows; r++) panel[p * MR + r] = src[s + r * rs];
-                    for (int r = rows; r < MR; r++) panel[p * MR + r] = T.Zero;
+                    int i = ip * mr;
+                    int rows = Math.Min(mr, m - i);
+                    MicroTile(kc, ref pa[aBase + i * kc], ref pb[bBase + j * kc], c, offC + i * ldc + jc + j, ldc, rows, cols, jc + j, store);
                 }
             }
-        }
-    }
-
-    /// <summary>Packs rows p0..p0+kc, columns j0..j0+nc of B as panels [kc][NR], zero-padding the last panel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PackB(MatrixRef<T> b, int p0, int j0, int kc, int nc, T[] packed)
-    {
-        int nr = NR;
-        var src = b.Data;
-        int rs = b.RowStride, cs = b.ColStride;
-        for (int j = 0; j < nc; j += nr)
-        {
-            int cols = Math.Min(nr, nc - j);
-            var panel = packed.AsSpan(j * kc, nr * kc);
-            int start = b.Offset + p0 * rs + (j0 + j) * cs;
-            if (cs == 1)
-            {
-                for (int p = 0; p < kc; p++)
-                {
-                    src.AsSpan(start + p * rs, cols).CopyTo(panel.Slice(p * nr));
-                    panel.Slice(p * nr + cols, nr - cols).Clear();
-                }
-            }
-            else
-            {
-                // columns are contiguous (a transposed B): read each one in order
-                for (int col = 0; col < cols; col++)
-                {
-                    int s = start + col * cs;
-                    for (int p = 0; p < kc; p++) panel[p * nr + col] = src[s + p * rs];
-                }
-                for (int p = 0; p < kc; p++) panel.Slice(p * nr + cols, nr - cols).Clear();
-            }
-        }
-    }
-
-    /// <summary>C block (mc x panels) += packed A block times packed B panels firstPanel..lastPanel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Macro(int mc, int nc, int kc, T alpha, T[] packedA, T[] packedB, int firstPanel, int lastPanel, T beta, T[] c, int offC, int ldc)
-    {
-        int nr = NR;
-        Span<T> tile = stackalloc T[MR * nr];
-        for (int jp = firstPanel; jp < lastPanel; jp++)
-        {
-            int j = jp * nr;
-            int cols = Math.Min(nr, nc - j);
-            ref T bPanel = ref packedB[j * kc];
-            for (int i = 0; i < mc; i += MR)
-            {
-                int rows = Math.Min(MR, mc - i);
-                ref T aPanel = ref packedA[i * kc];
-                int cIndex = offC + i * ldc + j;
-                if (rows == MR && cols == nr)
-                {
-                    MicroKernel(kc, ref aPanel, ref bPanel, ref c[cIndex], ldc, alpha, beta);
-                    continue;
-                }
-                // an edge tile: compute the full tile aside, then merge the part that exists
-                MicroKernel(kc, ref aPanel, ref bPanel, ref tile[0], nr, alpha, T.Zero);
-                for (int r = 0; r < rows; r++)
-                {
-                    var target = c.AsSpan(cIndex + r * ldc, cols);
-                    var computed = tile.Slice(r * nr, cols);
-                    if (beta == T.Zero) computed.CopyTo(target);
-                    else
-                        for (int col = 0; col < cols; col++) target[col] = computed[col] + beta * target[col];
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The register-blocked kernel: an MR x NR tile of A*B over kc steps held in 12 vector accumulators,
-    /// then C = alpha * tile + beta * C. Per step: two B vectors loaded, six A values broadcast, twelve FMAs.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void MicroKernel(int kc, ref T a, ref T b, ref T c, int ldc, T alpha, T beta)
-    {
-        int w = TS.Count;
-        PrefetchTile(ref c, ldc, 2 * w);
-        TV c00 = TS.Zero, c01 = TS.Zero, c10 = TS.Zero, c11 = TS.Zero, c20 = TS.Zero, c21 = TS.Zero;
-        TV c30 = TS.Zero, c31 = TS.Zero, c40 = TS.Zero, c41 = TS.Zero, c50 = TS.Zero, c51 = TS.Zero;
-        for (int p = 0; p < kc; p++)
-        {
-            TV b0 = TS.Load(ref b);
-            TV b1 = TS.Load(ref Unsafe.Add(ref b, w));
-            TV ai = TS.Splat(a);
-            c00 = TS.MulAdd(ai, b0, c00);
-            c01 = TS.MulAdd(ai, b1, c01);
-            ai = TS.Splat(Unsafe.Add(ref a, 1));
-            c10 = TS.MulAdd(ai, b0, c10);
-            c11 = TS.MulAdd(ai, b1, c11);
-            ai = TS.Splat(Unsafe.Add(ref a, 2));
-            c20 = TS.MulAdd(ai, b0, c20);
-            c21 = TS.MulAdd(ai, b1, c21);
-            ai = TS.Splat(Unsafe.Add(ref a, 3));
-            c30 = TS.MulAdd(ai, b0, c30);
-            c31 = TS.MulAdd(ai, b1, c31);
-            ai = TS.Splat(Unsafe.Add(ref a, 4));
-            c40 = TS.MulAdd(ai, b0, c40);
-            c41 = TS.MulAdd(ai, b1, c41);
-            ai = TS.Splat(Unsafe.Add(ref a, 5));
-            c50 = TS.MulAdd(ai, b0, c50);
-            c51 = TS.MulAdd(ai, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, 2 * w);
-        }
-        TV va = TS.Splat(alpha), vb = TS.Splat(beta);
-        bool readC = beta != T.Zero;
-        StoreRow(ref c, w, c00, c01, va, vb, readC);
-        StoreRow(ref Unsafe.Add(ref c, ldc), w, c10, c11, va, vb, readC);
-        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, va, vb, readC);
-        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, va, vb, readC);
-        StoreRow(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, va, vb, readC);
-        StoreRow(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, va, vb, readC);
-    }
-
-    /// <summary>
-    /// Starts loading the C tile into L1 while the k loop runs: otherwise the update after the loop waits
-    /// on a cache miss per row (C is usually too big for L2). Worth ~5% on large products.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void PrefetchTile(ref T c, int ldc, int cols)
-    {
-        if (!Sse.IsSupported) return;
-        int lastByte = (cols - 1) * sizeof(T);
-        for (int r = 0; r < MR; r++)
-        {
-            // a prefetch never faults, so a stale address (should the GC move the array meanwhile) is harmless
-            byte* row = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc));
-            Sse.Prefetch0(row);
-            Sse.Prefetch0(row + lastByte);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRow(ref T row, int w, TV lo, TV hi, TV alpha, TV beta, bool readC)
-    {
-        ref T second = ref Unsafe.Add(ref row, w);
-        if (readC)
-        {
-            TS.Store(TS.MulAdd(beta, TS.Load(ref row), TS.Mul(alpha, lo)), ref row);
-            TS.Store(TS.MulAdd(beta, TS.Load(ref second), TS.Mul(alpha, hi)), ref second);
-        }
-        else
-        {
-            TS.Store(TS.Mul(alpha, lo), ref row);
-            TS.Store(TS.Mul(alpha, hi), ref second);
         }
     }
 }

@@ -21,6 +21,11 @@ internal interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV MulAdd(TV a, TV b, TV addend);
 
     static abstract TV Mul(TV a, TV b);
+
+    static abstract TV Add(TV a, TV b);
+
+    /// <summary>Lane-wise maximum, NaN-propagating (so a ReLU built on it keeps NaNs, as PyTorch's does).</summary>
+    static abstract TV Max(TV a, TV b);
 }
 
 /// <summary>512-bit vectors with AVX-512 FMA (float and double).</summary>
@@ -49,6 +54,12 @@ internal struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Mul(Vector512<T> a, Vector512<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 }
 
 /// <summary>256-bit vectors with FMA3 (AVX2-era CPUs).</summary>
@@ -77,6 +88,12 @@ internal struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Mul(Vector256<T> a, Vector256<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
 }
 
 /// <summary>The portable fallback: <see cref="Vector{T}"/> of whatever width the platform offers, multiply then add.</summary>
@@ -99,4 +116,10 @@ internal struct SimdPortable<T> : ISimd<Vector<T>, T> where T : unmanaged
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Mul(Vector<T> a, Vector<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Max(Vector<T> a, Vector<T> b) => Vector.Max(a, b);
 }

@@ -92,29 +92,34 @@ internal sealed class ElementLayout
         long count = 1;
         foreach (var d in shape) count *= d;
         // the common case, every operand contiguous or a single broadcast value, costs no merging
+        Span<int> single = stackalloc int[strides.Length];
+        if (!TryFlat(shape, strides, single)) return Merged(shape, strides, offsets, count);
         var flat = new int[strides.Length][];
-        for (int k = 0; k < strides.Length; k++)
-        {
-            var single = FlatStrides(shape, strides[k]);
-            if (single is null) return Merged(shape, strides, offsets, count);
-            flat[k] = single;
-        }
+        for (int k = 0; k < strides.Length; k++) flat[k] = single[k] == 1 ? Dense : Constant;
         return new ElementLayout([(int)count], flat, offsets.ToArray(), count);
     }
 
-    /// <summary>[1] for an operand laid out contiguously over shape, [0] for one whose every element is one value, else null.</summary>
-    static int[]? FlatStrides(ReadOnlySpan<int> shape, int[] strides)
+    /// <summary>
+    /// Whether every operand is laid out contiguously over shape (its stride along the flattened loop is 1) or
+    /// holds one value for every element (stride 0); those strides go into <paramref name="flat"/>.
+    /// </summary>
+    public static bool TryFlat(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, Span<int> flat)
     {
-        bool dense = true, constant = true;
-        long expected = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
+        for (int k = 0; k < strides.Length; k++)
         {
-            if (shape[d] == 1) continue;
-            dense &= strides[d] == expected;
-            constant &= strides[d] == 0;
-            expected *= shape[d];
+            bool dense = true, constant = true;
+            long expected = 1;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                if (shape[d] == 1) continue;
+                dense &= strides[k][d] == expected;
+                constant &= strides[k][d] == 0;
+                expected *= shape[d];
+            }
+            if (!dense && !constant) return false;
+            flat[k] = dense ? 1 : 0;
         }
-        return dense ? Dense : constant ? Constant : null;
+        return true;
     }
 
     static ElementLayout Merged(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, ReadOnlySpan<int> offsets, long count)
@@ -188,6 +193,28 @@ internal static class ElementLoop
 
     /// <summary>Inner strides beyond this many elements leave most of each cache line unread along a row.</summary>
     const int FarStride = 8;
+
+    /// <summary>
+    /// Runs the action over operands with the given strides and offsets over shape. A small loop over flat
+    /// operands is a single row, run at once without building a layout.
+    /// </summary>
+    public static void Run<TAction>(ReadOnlySpan<int> shape, ReadOnlySpan<int[]> strides, ReadOnlySpan<int> offsets, TAction action)
+        where TAction : struct, IRowAction
+    {
+        long count = 1;
+        foreach (var d in shape) count *= d;
+        if (count == 0) return;
+        if (count < ParallelThreshold)
+        {
+            Span<int> flat = stackalloc int[strides.Length];
+            if (ElementLayout.TryFlat(shape, strides, flat))
+            {
+                action.Row(offsets, flat, (int)count);
+                return;
+            }
+        }
+        Run(ElementLayout.Create(shape, strides, offsets), action);
+    }
 
     public static void Run<TAction>(ElementLayout layout, TAction action) where TAction : struct, IRowAction
     {

@@ -125,44 +125,50 @@ internal static class VectorMath
     /// <summary>erf, erfc and exact GELU as in their scalar forms (double arithmetic, one rounding to float).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Erf<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? VectorErf.Erf(x.AsDouble()).As<double, T>() : ViaDouble<ErfOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? VectorErf.Erf(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<ErfOp>(x.AsSingle()).As<float, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Erfc<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? VectorErf.Erfc(x.AsDouble()).As<double, T>() : ViaDouble<ErfcOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? VectorErf.Erfc(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<ErfcOp>(x.AsSingle()).As<float, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Gelu<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? GeluOp.Apply(x.AsDouble()).As<double, T>() : ViaDouble<GeluOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? Gelu(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<GeluOp>(x.AsSingle()).As<float, T>();
 
     /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), in double, rounded to T (the caller multiplies by the gradient in T).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> GeluDerivative<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? GeluDerivativeOp.Apply(x.AsDouble()).As<double, T>() : ViaDouble<GeluDerivativeOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? GeluDerivative(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<GeluDerivativeOp>(x.AsSingle()).As<float, T>();
+
+    static Vector256<double> Gelu(Vector256<double> v, bool forFloat) => Vector256.Create(0.5) * v * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat);
+
+    static Vector256<double> GeluDerivative(Vector256<double> v, bool forFloat)
+    {
+        var cdf = Vector256.Create(0.5) * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat);
+        var pdf = Vector256.Create(MathOps.OneOverSqrtTwoPi) * Exp(Vector256.Create(-0.5) * v * v);
+        return cdf + v * pdf;
+    }
+
+    // the float forms of the erf family, for ViaDouble
 
     struct ErfOp : IDoubleVectorFn
     {
-        public static Vector256<double> Apply(Vector256<double> x) => VectorErf.Erf(x);
+        public static Vector256<double> Apply(Vector256<double> x) => VectorErf.Erf(x, forFloat: true);
     }
 
     struct ErfcOp : IDoubleVectorFn
     {
-        public static Vector256<double> Apply(Vector256<double> x) => VectorErf.Erfc(x);
+        public static Vector256<double> Apply(Vector256<double> x) => VectorErf.Erfc(x, forFloat: true);
     }
 
     struct GeluOp : IDoubleVectorFn
     {
-        public static Vector256<double> Apply(Vector256<double> v) => Vector256.Create(0.5) * v * VectorErf.Erfc(-v * MathOps.SqrtHalf);
+        public static Vector256<double> Apply(Vector256<double> v) => Gelu(v, forFloat: true);
     }
 
     struct GeluDerivativeOp : IDoubleVectorFn
     {
-        public static Vector256<double> Apply(Vector256<double> v)
-        {
-            var cdf = Vector256.Create(0.5) * VectorErf.Erfc(-v * MathOps.SqrtHalf);
-            var pdf = Vector256.Create(MathOps.OneOverSqrtTwoPi) * Exp(Vector256.Create(-0.5) * v * v);
-            return cdf + v * pdf;
-        }
+        public static Vector256<double> Apply(Vector256<double> v) => GeluDerivative(v, forFloat: true);
     }
 
     struct ExpOp : IDoubleVectorFn

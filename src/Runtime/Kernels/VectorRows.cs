@@ -155,6 +155,11 @@ internal static class VectorRows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Scatter<T>(Vector256<T> v, ref T destination, int stride, int count) where T : unmanaged
     {
+        if (stride == 1 && count == Vector256<T>.Count)
+        {
+            v.StoreUnsafe(ref destination);
+            return;
+        }
         ref T lanes = ref Unsafe.As<Vector256<T>, T>(ref v);
         for (int j = 0; j < count; j++) Unsafe.Add(ref destination, (nint)j * stride) = Unsafe.Add(ref lanes, j);
     }

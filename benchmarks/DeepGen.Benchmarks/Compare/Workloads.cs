@@ -1,0 +1,151 @@
+using DeepGen.Optim;
+
+namespace DeepGen.Benchmarks.Compare;
+
+/// <summary>
+/// The peer benchmark's workloads (float32, same shapes and names) written with DeepGen's eager API.
+/// Where the peer asks autograd for gradients without accumulating (<c>torch.autograd.grad</c>), this side
+/// runs <c>Backward</c> into gradients cleared before each call, which computes the same tensors.
+/// </summary>
+internal static class Workloads
+{
+    public static void Run(string group, Harness h)
+    {
+        Torch.ManualSeed(1234);
+        switch (group)
+        {
+            case "gemm": Gemm(h); break;
+            case "eltwise": Eltwise(h); break;
+            case "layernorm": LayerNorm(h); break;
+            case "softmax": Softmax(h); break;
+            case "mlp": Mlp(h); break;
+            case "transformer": TransformerBlock.Run(h); break;
+            default: throw new ArgumentException($"unknown group {group}");
+        }
+    }
+
+    static void Gemm(Harness h)
+    {
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
+        {
+            var a = Tensor.Randn(n, n);
+            var b = Tensor.Randn(n, n);
+            var t = h.Time(() => a.MatMul(b));
+            Harness.EmitRate($"gemm.n{n}", t, 2.0 * n * n * n, 1e9, "GFLOP/s");
+            Harness.Emit($"gemm.n{n}.time", t.Median, "ms");
+        }
+        var x = Tensor.Randn(128, 784);
+        var w = Tensor.Randn(784, 256);
+        var mm = h.Time(() => x.MatMul(w));
+        Harness.EmitRate("gemm.mlp_128x784x256", mm, 2.0 * 128 * 784 * 256, 1e9, "GFLOP/s");
+        Harness.Emit("gemm.mlp_128x784x256.time", mm.Median * 1e3, "us");
+        // the same product the way nn.Linear stores it: x · Wᵀ with W [256x784] (+ bias)
+        var wt = Tensor.Randn(256, 784);
+        var bias = Tensor.Randn(256);
+        var linear = h.Time(() => F.Linear(x, wt, bias));
+        Harness.EmitRate("gemm.linear_128x784x256", linear, 2.0 * 128 * 784 * 256, 1e9, "GFLOP/s");
+    }
+
+    static void Eltwise(Harness h)
+    {
+        const int rows = 4096, cols = 4096;
+        double bytes = 2.0 * rows * cols * sizeof(float); // one read of x, one write of y
+        var x = Tensor.Randn(rows, cols);
+        var va = Tensor.Randn(cols);
+        var vb = Tensor.Randn(cols);
+
+        var t = h.Time(() => F.Gelu(x * 1.5 + 0.25));
+        Harness.EmitMs("eltwise.scalar", t);
+        Harness.EmitRate("eltwise.scalar.bw", t, bytes, 1e9, "GB/s");
+
+        t = h.Time(() => F.Gelu(x * va + vb));
+        Harness.EmitMs("eltwise.vector", t);
+        Harness.EmitRate("eltwise.vector.bw", t, bytes, 1e9, "GB/s");
+        Harness.Note("eltwise.vector_inplace: not run (DeepGen has no in-place gelu)");
+
+        t = h.Time(() => F.Gelu(x));
+        Harness.EmitMs("eltwise.gelu_only", t);
+        Harness.EmitRate("eltwise.gelu_only.bw", t, bytes, 1e9, "GB/s");
+
+        t = h.Time(() => x.Clone());
+        Harness.EmitMs("eltwise.clone", t);
+        Harness.EmitRate("eltwise.clone.bw", t, bytes, 1e9, "GB/s");
+    }
+
+    static void LayerNorm(Harness h)
+    {
+        int[] shape = [1024];
+        var x = Tensor.Randn(8192, 1024);
+        var w = Tensor.Ones(1024);
+        var b = Tensor.Zeros(1024);
+        using (Torch.NoGrad())
+            Harness.EmitMs("layernorm.fwd", h.Time(() => F.LayerNorm(x, shape, w, b)));
+
+        var xg = Tensor.Randn(8192, 1024).RequiresGrad_();
+        var wg = Tensor.Ones(1024).RequiresGrad_();
+        var bg = Tensor.Zeros(1024).RequiresGrad_();
+        var gy = Tensor.Randn(8192, 1024);
+        Harness.EmitMs("layernorm.fwdbwd", h.Time(() =>
+        {
+            ClearGrads(xg, wg, bg);
+            F.LayerNorm(xg, shape, wg, bg).Backward(gy);
+        }));
+    }
+
+    static void Softmax(Harness h)
+    {
+        var x = Tensor.Randn(8192, 1024);
+        using (Torch.NoGrad())
+            Harness.EmitMs("softmax.fwd", h.Time(() => F.Softmax(x, -1)));
+        var xg = Tensor.Randn(8192, 1024).RequiresGrad_();
+        var gy = Tensor.Randn(8192, 1024);
+        Harness.EmitMs("softmax.fwdbwd", h.Time(() =>
+        {
+            ClearGrads(xg);
+            F.Softmax(xg, -1).Backward(gy);
+        }));
+
+        var logits = Tensor.Randn(8192, 1000);
+        var targets = Tensor.Randint(0, 1000, [8192]);
+        using (Torch.NoGrad())
+            Harness.EmitMs("xent.fwd", h.Time(() => F.CrossEntropy(logits, targets)));
+        var lg = Tensor.Randn(8192, 1000).RequiresGrad_();
+        Harness.EmitMs("xent.fwdbwd", h.Time(() =>
+        {
+            ClearGrads(lg);
+            F.CrossEntropy(lg, targets).Backward();
+        }));
+    }
+
+    static void Mlp(Harness h)
+    {
+        var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10));
+        var opt = new SGD(model.Parameters(), lr: 0.01);
+        var xb = Tensor.Randn(128, 784);
+        var yb = Tensor.Randint(0, 10, [128]);
+        var t = h.Time(() =>
+        {
+            model.ZeroGrad();          // set_to_none, as PyTorch's default
+            F.CrossEntropy(model.Forward(xb), yb).Backward();
+            opt.Step();
+        });
+        Harness.EmitMs("mlp.train_step", t);
+        Harness.Emit("mlp.train_steps_per_s", 1e3 / t.Median, "steps/s");
+        Harness.Emit("mlp.train_steps_per_s.best", 1e3 / t.Best, "steps/s");
+
+        model.Eval();
+        var x1 = Tensor.Randn(1, 784);
+        using (Torch.NoGrad())
+        {
+            Harness.EmitUs("mlp.infer_b1", h.Time(() => model.Forward(x1)));
+            var batch = h.Time(() => model.Forward(xb));
+            Harness.EmitUs("mlp.infer_b128", batch);
+            Harness.EmitRate("mlp.infer_b128.throughput", batch, 128, 1, "samples/s");
+        }
+    }
+
+    static void ClearGrads(params Tensor[] leaves)
+    {
+        foreach (var leaf in leaves) leaf.Grad = null;
+    }
+}

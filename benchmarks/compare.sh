@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Runs DeepGen's `compare` command and the peer benchmark (libtorch through TorchSharp) alternately on the
+# same workloads, then prints one row per figure: the median over rounds for each side and their ratio.
+#
+#   benchmarks/compare.sh PEER_DIR [--rounds N] [--jemalloc] [--reps N] [GROUP ...]
+#
+# PEER_DIR: a copy of the peer-bench project (it is not part of this repository; it is built there, so it
+# must be writable). GROUPs: gemm eltwise layernorm softmax mlp transformer (default: all of them).
+# --jemalloc runs the peer with jemalloc preloaded (apt-get install libjemalloc2), as its README describes.
+# The ratio column is always "DeepGen speed / libtorch speed": > 1 means DeepGen is faster (for times it
+# is libtorch's time over DeepGen's; for rates DeepGen's rate over libtorch's). Each run's peak resident
+# memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better.
+set -euo pipefail
+
+if [[ $# -lt 1 || ! -d "$1" ]]; then
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+peer_dir=$(cd "$1" && pwd)
+shift
+rounds=3
+reps=9
+jemalloc=0
+groups=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rounds) rounds=$2; shift 2 ;;
+        --reps) reps=$2; shift 2 ;;
+        --jemalloc) jemalloc=1; shift ;;
+        *) groups+=("$1"); shift ;;
+    esac
+done
+[[ ${#groups[@]} -eq 0 ]] && groups=(gemm eltwise layernorm softmax mlp transformer)
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(mktemp -d "${TMPDIR:-/tmp}/deepgen-compare.XXXXXX")
+echo "# results in $out"
+
+echo "# building the peer in $peer_dir and DeepGen.Benchmarks" >&2
+(cd "$peer_dir" && dotnet build -c Release -nologo -v q >&2)
+dotnet build "$root/benchmarks/DeepGen.Benchmarks" -c Release -nologo -v q >&2
+peer_bin="$peer_dir/bin/Release/net10.0/linux-x64/PeerBench"
+ours_bin="$root/benchmarks/DeepGen.Benchmarks/bin/Release/net10.0/DeepGen.Benchmarks"
+
+peer_env=()
+if [[ $jemalloc == 1 ]]; then
+    lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+    [[ -f $lib ]] || { echo "jemalloc not found at $lib (apt-get install libjemalloc2)" >&2; exit 2; }
+    peer_env=(LD_PRELOAD=$lib MALLOC_CONF=retain:true)
+fi
+
+# run SIDE ROUND GROUP COMMAND...: figures to $out/SIDE.ROUND.GROUP.tsv plus the process's peak RSS
+run() {
+    local side=$1 round=$2 group=$3; shift 3
+    local file="$out/$side.$round.$group.tsv"
+    /usr/bin/time -f "process.peak_rss.$group	%M	KiB" -o "$file.rss" "$@" > "$file"
+    cat "$file.rss" >> "$file"
+}
+
+echo "# loadavg at start: $(cat /proc/loadavg)"
+for ((r = 1; r <= rounds; r++)); do
+    for g in "${groups[@]}"; do
+        echo "# round $r: $g" >&2
+        run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps"
+        run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps"
+    done
+done
+echo "# loadavg at end: $(cat /proc/loadavg)"
+for f in "$out"/peer.*.tsv "$out"/ours.*.tsv; do
+    grep -h '^# contention' "$f" | sed "s|^# |# $(basename "$f" .tsv) |"
+done
+
+python3 - "$out" <<'PY'
+import glob, os, statistics, sys
+out = sys.argv[1]
+values, units, order = {"peer": {}, "ours": {}}, {}, []
+for path in sorted(glob.glob(os.path.join(out, "*.tsv"))):
+    side = os.path.basename(path).split(".")[0]
+    for line in open(path):
+        parts = line.rstrip("\n").split("\t")
+        if line.startswith("#") or len(parts) != 3 or parts[0].endswith(".best"):
+            continue
+        name, value, unit = parts[0], float(parts[1]), parts[2]
+        values[side].setdefault(name, []).append(value)
+        units[name] = unit
+        if name not in order:
+            order.append(name)
+lower_is_better = {"ms", "us", "KiB"}
+print(f"{'figure':34} {'unit':9} {'libtorch':>10} {'DeepGen':>10} {'speed ratio':>11}")
+for name in order:
+    if name.endswith(".time") or name not in values["peer"] or name not in values["ours"]:
+        continue
+    p, o = statistics.median(values["peer"][name]), statistics.median(values["ours"][name])
+    ratio = (p / o) if units[name] in lower_is_better else (o / p)
+    print(f"{name:34} {units[name]:9} {p:10.4g} {o:10.4g} {ratio:10.2f}x")
+missing = [n for n in order if (n in values["peer"]) != (n in values["ours"]) and not n.endswith(".time")]
+if missing:
+    print("# only one side ran: " + ", ".join(missing))
+PY
