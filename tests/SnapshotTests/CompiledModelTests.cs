@@ -265,10 +265,12 @@ public class CompiledModelTests
         Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
         var e = expected.ToArray<double>();
         var a = actual.ToArray<double>();
-        double scale = e.Max(Math.Abs);
+        // relative to the tensor's largest magnitude, with a floor of 1e-2 for tensors that are zero up to
+        // rounding (the key bias's gradient in attention, which softmax's shift invariance makes exactly 0)
+        double scale = Math.Max(e.Max(Math.Abs), 1e-2);
         for (int i = 0; i < e.Length; i++)
         {
-            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * Math.Max(scale, 1e-6), $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
+            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * scale, $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
         }
     }
 }
