@@ -61,9 +61,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
             }
         });
 
-        // The compiled forward: Forward lowered to Fusion IR (ForwardPipeline). The forward emitter plugs in
-        // here, skipping nulls; until it does, this output writes nothing and only keeps the Forward step running.
+        // The compiled forward: Forward lowered to Fusion IR (ForwardPipeline), then the C# emitter.
         IncrementalValuesProvider<ForwardModel?> forwards = ForwardPipeline.Register(context, projectDirectory);
-        context.RegisterSourceOutput(forwards, static (_, _) => { });
+        context.RegisterSourceOutput(forwards, CompiledForwardOutput.Emit);
     }
 }

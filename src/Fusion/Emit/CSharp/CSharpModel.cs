@@ -1,0 +1,21 @@
+using DeepGen.Fusion.Ir;
+
+namespace DeepGen.Fusion.Emit.CSharp;
+
+/// <summary>What the C# emitter needs to know about a [Model] class besides its forward graph.</summary>
+/// <param name="Namespace">The class's namespace, or null for the global namespace.</param>
+/// <param name="ContainingTypes">Enclosing type declarations, outermost first (<c>partial class Outer</c>); empty for a top-level class.</param>
+/// <param name="ClassName">The class's name as declared (with type parameters, if any).</param>
+/// <param name="SourceFile">The file that declares it (for the header).</param>
+/// <param name="ImplementsTensorModule">
+/// True to make the class an ITensorModule whose <c>ITensorModule.Forward</c> is the compiled dispatch (its
+/// own Forward stays the eager path); honoured when Forward takes one tensor and returns one.
+/// </param>
+/// <param name="Forward">Its Forward as the front-end lowered it (not yet specialised or differentiated).</param>
+public sealed record CSharpModel(
+    string? Namespace,
+    EquatableArray<string> ContainingTypes,
+    string ClassName,
+    string SourceFile,
+    bool ImplementsTensorModule,
+    IrGraph Forward);

@@ -1,0 +1,180 @@
+using System.Globalization;
+using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Ops;
+using DeepGen.Fusion.Schedule;
+
+namespace DeepGen.Fusion.Emit.CSharp;
+
+/// <summary>
+/// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: a SIMD
+/// loop over Vector256 when every value is of one float type (comparisons become lane masks), then the
+/// scalar loop for the tail (or for the whole block when types are mixed). Each step is its op's
+/// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals.
+/// </summary>
+internal static class KernelEmitter
+{
+    public static void Write(CodeWriter w, PointwiseKernel kernel, IrGraph graph)
+    {
+        ScalarType? lane = LaneType(kernel);
+        string ops = string.Join(", ", kernel.Steps.Select(s => "%" + s.Node + " " + s.Op));
+        w.Line("/// <summary>" + ops + " over " + "[" + string.Join(", ", kernel.Shape) + "]" + (lane is null ? " (mixed types: scalar loop)" : string.Empty) + ".</summary>");
+        w.Open("public readonly struct " + kernel.Name + " : IPointwiseKernel");
+        w.Open("public void Apply(PointwiseBlock block)");
+        for (int k = 0; k < kernel.Inputs.Count; k++)
+        {
+            KernelInput input = kernel.Inputs[k];
+            IrNode producer = graph.NodeOf(input.Value);
+            string what = SourceOps.IsSource(producer.Op) && producer.Attrs.Has("name") ? producer.Attrs.Text("name") : producer.Op;
+            w.Line($"ReadOnlySpan<{input.Type.DType.CSharpName()}> in{k} = block.Input<{input.Type.DType.CSharpName()}>({k}); // {input.Value} {what}");
+        }
+
+        for (int k = 0; k < kernel.Outputs.Count; k++)
+        {
+            KernelOutput output = kernel.Outputs[k];
+            w.Line($"Span<{output.DType.CSharpName()}> out{k} = block.Output<{output.DType.CSharpName()}>({k}); // {output.Value}");
+        }
+
+        w.Line("int i = 0;");
+        if (lane is { } t)
+        {
+            string vector = "Vector256<" + t.CSharpName() + ">";
+            w.Open("if (Vector256.IsHardwareAccelerated)");
+            w.Open($"for (; i <= block.Length - {vector}.Count; i += {vector}.Count)");
+            WriteBody(w, kernel, graph, vectorOf: t);
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+
+        w.Open("for (; i < block.Length; i++)");
+        WriteBody(w, kernel, graph, vectorOf: null);
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The one float type of every input, output and non-bool step, or null when the kernel mixes types (or has bool inputs).</summary>
+    private static ScalarType? LaneType(PointwiseKernel kernel)
+    {
+        var types = kernel.Inputs.Select(i => i.Type.DType)
+            .Concat(kernel.Outputs.Select(o => o.DType))
+            .Concat(kernel.Steps.Where(s => s.DType != ScalarType.Bool).Select(s => s.DType))
+            .Distinct()
+            .ToList();
+        bool boolOutput = kernel.Outputs.Any(o => o.DType == ScalarType.Bool);
+        return types.Count == 1 && types[0].IsFloating() && !boolOutput ? types[0] : null;
+    }
+
+    private static void WriteBody(CodeWriter w, PointwiseKernel kernel, IrGraph graph, ScalarType? vectorOf)
+    {
+        bool vector = vectorOf is not null;
+        for (int k = 0; k < kernel.Inputs.Count; k++)
+        {
+            string type = vector ? "Vector256<" + vectorOf!.Value.CSharpName() + ">" : kernel.Inputs[k].Type.DType.CSharpName();
+            w.Line(vector ? $"{type} x{k} = Pw.Load(in{k}, i);" : $"{type} x{k} = in{k}[i];");
+        }
+
+        for (int s = 0; s < kernel.Steps.Count; s++)
+        {
+            KernelStep step = kernel.Steps[s];
+            ScalarType compute = ComputeType(step, kernel);
+            string[] operands = step.Operands.Select((o, index) => Operand(o, kernel, OperandType(step, index, compute), vectorOf)).ToArray();
+            PointwiseFormula formula = OpTable.Get(step.Op).Formula(step.Attrs)!;
+            string type = vector ? "Vector256<" + vectorOf!.Value.CSharpName() + ">" : step.DType.CSharpName();
+            w.Line($"{type} s{s} = {formula.ExpandCSharp(operands)}; // %{step.Node} {step.Op}");
+        }
+
+        for (int k = 0; k < kernel.Outputs.Count; k++)
+        {
+            w.Line(vector ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
+        }
+    }
+
+    /// <summary>The type an op computes in: the promotion of its operands for comparisons, else its result type.</summary>
+    private static ScalarType ComputeType(KernelStep step, PointwiseKernel kernel)
+    {
+        if (step.DType != ScalarType.Bool || step.Op == "where")
+        {
+            return step.DType;
+        }
+
+        var strong = step.Operands.Where(o => o.Kind != OperandKind.Constant).Select(o => TypeOf(o, kernel)).ToList();
+        ScalarType promoted = strong.Count == 0 ? ScalarType.Float32 : strong.Aggregate(ScalarTypes.Promote);
+        return step.Operands.Any(o => o.Kind == OperandKind.Constant) && !promoted.IsFloating() && step.Operands.Any(o => o.Kind == OperandKind.Constant && o.Constant != Math.Floor(o.Constant))
+            ? ScalarType.Float32
+            : promoted;
+    }
+
+    /// <summary>where's condition stays bool; every other operand is converted to the compute type.</summary>
+    private static ScalarType OperandType(KernelStep step, int index, ScalarType compute) => step.Op == "where" && index == 0 ? ScalarType.Bool : compute;
+
+    private static ScalarType TypeOf(Operand operand, PointwiseKernel kernel) => operand.Kind switch
+    {
+        OperandKind.Input => kernel.Inputs[operand.Index].Type.DType,
+        OperandKind.Step => kernel.Steps[operand.Index].DType,
+        _ => ScalarType.Float64,
+    };
+
+    private static string Operand(Operand operand, PointwiseKernel kernel, ScalarType target, ScalarType? vectorOf)
+    {
+        if (operand.Kind == OperandKind.Constant)
+        {
+            string literal = Literal(operand.Constant, vectorOf ?? target);
+            return vectorOf is null ? literal : "Vector256.Create(" + literal + ")";
+        }
+
+        string name = (operand.Kind == OperandKind.Input ? "x" : "s") + operand.Index.ToString(CultureInfo.InvariantCulture);
+        ScalarType from = TypeOf(operand, kernel);
+        if (vectorOf is { } lane && from == ScalarType.Bool && target != ScalarType.Bool)
+        {
+            // a comparison's lane mask used as a number: 1 where true, 0 where false
+            string vector = "Vector256<" + lane.CSharpName() + ">";
+            return $"Pw.Where({name}, {vector}.One, {vector}.Zero)";
+        }
+
+        if (vectorOf is not null || from == target)
+        {
+            return name;
+        }
+
+        if (from == ScalarType.Bool)
+        {
+            return $"({name} ? {Literal(1, target)} : {Literal(0, target)})";
+        }
+
+        return target == ScalarType.Bool ? $"({name} != {Literal(0, from)})" : $"(({target.CSharpName()}){name})";
+    }
+
+    /// <summary>A C# literal of <paramref name="type"/>: <c>0.5f</c>, <c>1E-05</c>, <c>float.PositiveInfinity</c>, <c>3L</c>, <c>true</c>.</summary>
+    public static string Literal(double value, ScalarType type)
+    {
+        switch (type)
+        {
+            case ScalarType.Bool:
+                return value != 0 ? "true" : "false";
+            case ScalarType.Int64:
+                return ((long)value).ToString(CultureInfo.InvariantCulture) + "L";
+        }
+
+        string name = type.CSharpName();
+        if (double.IsNaN(value))
+        {
+            return name + ".NaN";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return name + (value > 0 ? ".PositiveInfinity" : ".NegativeInfinity");
+        }
+
+        string digits = type == ScalarType.Float32
+            ? ((float)value).ToString("R", CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
+        if (type == ScalarType.Float32)
+        {
+            return digits + "f";
+        }
+
+        return digits.Contains(".") || digits.Contains("E") ? digits : digits + ".0";
+    }
+}

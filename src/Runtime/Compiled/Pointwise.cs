@@ -1,0 +1,253 @@
+using System.ComponentModel;
+
+namespace DeepGen.Compiled;
+
+/// <summary>
+/// A generated fused elementwise kernel: it computes one block of the iteration space, reading its inputs
+/// and writing its outputs as contiguous spans (<see cref="PointwiseBlock"/>). The driver,
+/// <see cref="Pointwise.Run{TKernel}"/>, handles broadcasting, strides and threads, so generated code is
+/// only the math. Part of the surface for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IPointwiseKernel
+{
+    /// <summary>Computes the <see cref="PointwiseBlock.Length"/> elements of <paramref name="block"/>.</summary>
+    void Apply(PointwiseBlock block);
+}
+
+/// <summary>
+/// Runs fused elementwise kernels over broadcast, possibly strided inputs: the iteration shape is the
+/// broadcast of the inputs' shapes; outputs are new contiguous tensors of that shape. Dimensions that are
+/// laid out alike in every operand are merged, so a contiguous case is one flat run that the kernel walks
+/// with SIMD; a broadcast or strided operand is gathered per block into a scratch span. Large loops are
+/// split over threads. Part of the surface for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Pointwise
+{
+    /// <summary>Elements per block: a few pages of scratch per operand, long enough to amortise the per-block work.</summary>
+    internal const int BlockSize = 2048;
+
+    /// <summary>Elements below which a loop stays on one thread.</summary>
+    internal const long ParallelThreshold = 1 << 16;
+
+    /// <summary>Runs <paramref name="kernel"/> over the broadcast of <paramref name="inputs"/>, returning its outputs (of <paramref name="outputTypes"/>).</summary>
+    /// <param name="name">The kernel's name, for errors.</param>
+    /// <param name="kernel">The generated kernel.</param>
+    /// <param name="inputs">The tensors it reads, in the kernel's input order.</param>
+    /// <param name="outputTypes">The dtype of each output.</param>
+    /// <exception cref="ArgumentException">The inputs' shapes do not broadcast.</exception>
+    public static Tensor[] Run<TKernel>(string name, TKernel kernel, Tensor[] inputs, DType[] outputTypes) where TKernel : struct, IPointwiseKernel
+    {
+        int[] shape = [];
+        foreach (var input in inputs)
+        {
+            if (!Shapes.TryBroadcast(shape, input.shape, out var next, out _))
+                throw new ArgumentException($"{name}: input shapes {string.Join(", ", inputs.Select(t => Shapes.Format(t.Shape)))} do not broadcast together");
+            shape = next;
+        }
+
+        var outputs = new Tensor[outputTypes.Length];
+        for (int k = 0; k < outputs.Length; k++) outputs[k] = Tensor.Uninitialized(shape, outputTypes[k]);
+        int numel = Shapes.Numel(shape);
+        if (numel == 0) return outputs;
+
+        var layout = PointwiseLayout.Of(shape, inputs);
+        int blocksPerRow = (layout.Inner + BlockSize - 1) / BlockSize;
+        long blocks = (long)layout.Rows * blocksPerRow;
+        if (numel < ParallelThreshold || Kernels.Parallelism.Workers < 2 || blocks < 2)
+        {
+            RunBlocks(kernel, layout, inputs, outputs, 0, blocks, blocksPerRow);
+            return outputs;
+        }
+
+        // one contiguous range of blocks per worker, each with its own scratch
+        int workers = (int)Math.Min(Kernels.Parallelism.Workers, blocks);
+        Parallel.For(0, workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow));
+        return outputs;
+    }
+
+    static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, long first, long end, int blocksPerRow)
+        where TKernel : struct, IPointwiseKernel
+    {
+        var block = new PointwiseBlock(inputs, outputs, layout);
+        for (long b = first; b < end; b++)
+        {
+            int row = (int)(b / blocksPerRow);
+            int start = (int)(b % blocksPerRow) * BlockSize;
+            block.Seek(row, start, Math.Min(BlockSize, layout.Inner - start));
+            kernel.Apply(block);
+        }
+    }
+}
+
+/// <summary>
+/// The iteration space of a fused loop: rows of <see cref="Inner"/> elements, each operand with its own
+/// stride along a row (1: read in place; 0: one broadcast value; else gathered) and a start offset per row.
+/// </summary>
+internal sealed class PointwiseLayout
+{
+    PointwiseLayout(int[] outer, int inner, int[][] strides, int[] innerStrides, int[] offsets)
+    {
+        Outer = outer;
+        Inner = inner;
+        OuterStrides = strides;
+        InnerStrides = innerStrides;
+        Offsets = offsets;
+        Rows = Shapes.Numel(outer);
+    }
+
+    /// <summary>The sizes of the merged outer dims.</summary>
+    public int[] Outer { get; }
+
+    /// <summary>The length of a row (the merged innermost dims).</summary>
+    public int Inner { get; }
+
+    /// <summary>The number of rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>Per input, its strides along the outer dims.</summary>
+    public int[][] OuterStrides { get; }
+
+    /// <summary>Per input, its stride along a row.</summary>
+    public int[] InnerStrides { get; }
+
+    /// <summary>Per input, its storage offset.</summary>
+    public int[] Offsets { get; }
+
+    /// <summary>Where row <paramref name="row"/> of input <paramref name="k"/> starts in its storage.</summary>
+    public int RowOffset(int k, int row)
+    {
+        int offset = Offsets[k];
+        int[] strides = OuterStrides[k];
+        for (int d = Outer.Length - 1; d >= 0 && row > 0; d--)
+        {
+            offset += row % Outer[d] * strides[d];
+            row /= Outer[d];
+        }
+
+        return offset;
+    }
+
+    public static PointwiseLayout Of(int[] shape, Tensor[] inputs)
+    {
+        // broadcast strides of every input over the iteration shape (0 along broadcast dims)
+        var strides = new int[inputs.Length][];
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var t = inputs[k];
+            strides[k] = new int[shape.Length];
+            int lead = shape.Length - t.Rank;
+            for (int d = 0; d < t.Rank; d++) strides[k][lead + d] = t.shape[d] == 1 ? 0 : t.strides[d];
+        }
+
+        // merge dim d into d + 1 where every input steps over both as over one dim
+        var dims = new List<int>();
+        var merged = inputs.Select(_ => new List<int>()).ToArray();
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
+            int last = dims.Count - 1;
+            bool merge = last >= 0;
+            for (int k = 0; merge && k < inputs.Length; k++) merge = merged[k][last] == strides[k][d] * shape[d];
+            if (merge)
+            {
+                dims[last] *= shape[d];
+                for (int k = 0; k < inputs.Length; k++) merged[k][last] = strides[k][d];
+            }
+            else
+            {
+                dims.Add(shape[d]);
+                for (int k = 0; k < inputs.Length; k++) merged[k].Add(strides[k][d]);
+            }
+        }
+
+        if (dims.Count == 0)
+        {
+            dims.Add(1);
+            foreach (var m in merged) m.Add(0);
+        }
+
+        int inner = dims[^1];
+        return new PointwiseLayout(
+            [.. dims.Take(dims.Count - 1)],
+            inner,
+            merged.Select(m => m.Take(m.Count - 1).ToArray()).ToArray(),
+            merged.Select(m => m[^1]).ToArray(),
+            inputs.Select(t => t.offset).ToArray());
+    }
+}
+
+/// <summary>
+/// One block of a fused loop as the generated kernel sees it: <see cref="Length"/> elements of each input
+/// (read in place when contiguous, else gathered or broadcast into scratch) and of each output. Part of
+/// the surface for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class PointwiseBlock
+{
+    readonly Tensor[] inputs;
+    readonly Tensor[] outputs;
+    readonly PointwiseLayout layout;
+    readonly Array?[] scratch;
+    readonly int[] inputStart;
+    int outputStart;
+
+    internal PointwiseBlock(Tensor[] inputs, Tensor[] outputs, PointwiseLayout layout)
+    {
+        this.inputs = inputs;
+        this.outputs = outputs;
+        this.layout = layout;
+        scratch = new Array?[inputs.Length];
+        inputStart = new int[inputs.Length];
+    }
+
+    /// <summary>The number of elements in this block.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Moves to elements [start, start + length) of row <paramref name="row"/>, gathering strided and broadcast inputs.</summary>
+    internal void Seek(int row, int start, int length)
+    {
+        Length = length;
+        outputStart = row * layout.Inner + start;
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            int stride = layout.InnerStrides[k];
+            int first = layout.RowOffset(k, row) + start * stride;
+            if (stride == 1)
+            {
+                inputStart[k] = first;
+                continue;
+            }
+
+            inputStart[k] = -1;
+            switch (inputs[k].DType)
+            {
+                case DType.Float32: Gather<float>(k, first, stride); break;
+                case DType.Float64: Gather<double>(k, first, stride); break;
+                case DType.Int64: Gather<long>(k, first, stride); break;
+                default: Gather<bool>(k, first, stride); break;
+            }
+        }
+    }
+
+    void Gather<T>(int k, int first, int stride) where T : unmanaged
+    {
+        var source = inputs[k].Data<T>();
+        var target = (T[]?)scratch[k] ?? (T[])(scratch[k] = new T[Compiled.Pointwise.BlockSize]);
+        if (stride == 0)
+        {
+            target.AsSpan(0, Length).Fill(source[first]);
+            return;
+        }
+
+        for (int i = 0, at = first; i < Length; i++, at += stride) target[i] = source[at];
+    }
+
+    /// <summary>The block's elements of input <paramref name="k"/>, whose element type is <typeparamref name="T"/>.</summary>
+    public ReadOnlySpan<T> Input<T>(int k) where T : unmanaged =>
+        inputStart[k] >= 0 ? inputs[k].Data<T>().AsSpan(inputStart[k], Length) : ((T[])scratch[k]!).AsSpan(0, Length);
+
+    /// <summary>The block's elements of output <paramref name="k"/>.</summary>
+    public Span<T> Output<T>(int k) where T : unmanaged => outputs[k].Data<T>().AsSpan(outputStart, Length);
+}

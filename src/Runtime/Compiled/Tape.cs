@@ -1,0 +1,44 @@
+using System.ComponentModel;
+using DeepGen.Autograd;
+
+namespace DeepGen.Compiled;
+
+/// <summary>
+/// Hooks a compiled forward into the eager autograd tape as ONE node whose backward runs the generated
+/// backward. So an eager loss on a compiled model's output backpropagates into the model's parameters, and
+/// a compiled block composes with eager code before and after it. Part of the surface for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Tape
+{
+    /// <summary>True when an op over <paramref name="inputs"/> must be recorded (grad mode on and some input requires grad).</summary>
+    public static bool IsRecording(params Tensor[] inputs) => GradMode.ShouldRecord(inputs);
+
+    /// <summary>
+    /// Records <paramref name="output"/> as computed from <paramref name="inputs"/> (the Forward arguments and
+    /// the module's parameters, in the generated backward's gradient order). The <paramref name="saved"/>
+    /// tensors are kept with version checks (an in-place change before the backward is an error, as in
+    /// eager); <paramref name="backward"/> gets the output's gradient, the saved tensors and which inputs
+    /// want a gradient, and returns one gradient (or null) per input.
+    /// </summary>
+    /// <returns><paramref name="output"/>, now with its GradFn.</returns>
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward)
+    {
+        var node = new Node(name, inputs);
+        var kept = saved.Select(node.Save).ToArray();
+        node.SetBackward(grad =>
+        {
+            var values = new Tensor[kept.Length];
+            for (int i = 0; i < kept.Length; i++) values[i] = kept[i].Get();
+            var needs = new bool[inputs.Length];
+            for (int i = 0; i < needs.Length; i++) needs[i] = node.NeedsGrad(i);
+            var grads = backward(grad, values, needs);
+            if (grads.Length != inputs.Length)
+                throw new InvalidOperationException($"{name}: the compiled backward returned {grads.Length} gradients for {inputs.Length} inputs");
+            for (int i = 0; i < grads.Length; i++)
+                if (!node.NeedsGrad(i)) grads[i] = null;
+            return grads;
+        });
+        return output.WithGradFn(node);
+    }
+}

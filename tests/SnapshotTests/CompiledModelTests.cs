@@ -1,0 +1,276 @@
+using DeepGen.Compiled;
+using DeepGen.Fusion;
+using DeepGen.Fusion.Autodiff;
+using DeepGen.Fusion.Emit.CSharp;
+using DeepGen.Fusion.Schedule;
+using DeepGen.Fusion.Tests.Ir;
+using DeepGen.Fusion.Tests.Schedule;
+using Xunit;
+
+namespace DeepGen.SnapshotTests;
+
+/// <summary>
+/// The C# emitter on hand-built graphs: the generated source against approved files, and the compiled
+/// model (built in memory) against its eager Forward: outputs and every parameter's gradient, in train and
+/// eval mode, under an eager loss.
+/// </summary>
+public class CompiledModelTests
+{
+    internal const string MlpSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Mlp : Module, ITensorModule
+        {
+            readonly Linear fc1 = new(784, 256);
+            readonly Linear fc2 = new(256, 10);
+
+            public Tensor Forward([Shape("B, 1, 28, 28")] Tensor x)
+            {
+                var h = F.Relu(fc1.Forward(x.Flatten(1)));
+                return fc2.Forward(h);
+            }
+        }
+        """;
+
+    internal const string ConvNetSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class ConvNet : Module, ITensorModule
+        {
+            readonly Conv2d conv1 = new(1, 32, kernelSize: 3, padding: 1);
+            readonly BatchNorm2d bn1 = new(32);
+            readonly Conv2d conv2 = new(32, 64, kernelSize: 3, padding: 1);
+            readonly BatchNorm2d bn2 = new(64);
+            readonly Linear fc1 = new(64 * 7 * 7, 128);
+            readonly Dropout dropout = new(0.3);
+            readonly Linear fc2 = new(128, 10);
+
+            public Tensor Forward([Shape("B, 1, 28, 28")] Tensor x)
+            {
+                var h = F.MaxPool2d(F.Relu(bn1.Forward(conv1.Forward(x))), 2);
+                h = F.MaxPool2d(F.Relu(bn2.Forward(conv2.Forward(h))), 2);
+                h = dropout.Forward(F.Relu(fc1.Forward(h.Flatten(1))));
+                return fc2.Forward(h);
+            }
+        }
+        """;
+
+    private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
+
+    private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
+
+    [Fact]
+    public void Emitted_source_of_the_hand_built_mlp_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledMlp", ModelEmitter.Emit(new CSharpModel("Demo", EquatableArray<string>.Empty, "Mlp", "Models.cs", true, TestGraphs.Mlp())));
+    }
+
+    [Fact]
+    public void Generated_source_of_the_mlp_matches_the_approved_file()
+    {
+        Snapshot.Verify("GeneratedMlp", Mlp.Value.Generated);
+    }
+
+    [Fact]
+    public void Generated_source_of_the_convnet_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledConvNet", ConvNet.Value.Generated);
+    }
+
+    [Theory]
+    [InlineData("Mlp", true)]
+    [InlineData("Mlp", false)]
+    [InlineData("ConvNet", true)]
+    [InlineData("ConvNet", false)]
+    public void Compiled_matches_eager_outputs_gradients_and_running_statistics(string name, bool training)
+    {
+        EmittedModel emitted = name == "Mlp" ? Mlp.Value : ConvNet.Value;
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Train(training);
+        compiled.Train(training);
+        var x = Tensor.Randn([5, 1, 28, 28], generator: new Generator(7));
+        var target = Tensor.FromArray(new long[] { 1, 3, 5, 7, 9 });
+
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            // the same seed for both, so dropout drops the same elements
+            Torch.ManualSeed(11);
+            var expected = emitted.Eager(eager, x);
+            Torch.ManualSeed(11);
+            var actual = EmittedModel.Compiled(compiled, x);
+            Assert.Null(CompiledDispatch.LastFallback);
+            Close(expected, actual, "output");
+
+            F.CrossEntropy(expected, target).Backward();
+            F.CrossEntropy(actual, target).Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        var eagerParameters = eager.NamedParameters().ToList();
+        var compiledParameters = compiled.NamedParameters().ToList();
+        Assert.Equal(eagerParameters.Select(p => p.Key), compiledParameters.Select(p => p.Key));
+        for (int i = 0; i < eagerParameters.Count; i++)
+        {
+            Close(eagerParameters[i].Value.Grad!, compiledParameters[i].Value.Grad!, "grad " + eagerParameters[i].Key);
+        }
+
+        // batch norm's running statistics and batch counter move the same way
+        var eagerState = eager.StateDict();
+        foreach (var (key, value) in compiled.StateDict())
+        {
+            Close(eagerState[key], value, key);
+        }
+    }
+
+    [Fact]
+    public void A_guard_failure_runs_eager_and_says_why()
+    {
+        Module model = Mlp.Value.Create();
+        var x = Tensor.Randn([2, 1, 28, 27]);
+
+        var error = Assert.Throws<ArgumentException>(() => EmittedModel.Compiled(model, x));
+
+        Assert.Equal("Mlp: x has shape [2, 1, 28, 27], compiled for [B, 1, 28, 28]: dim 3 is 27, not 28", CompiledDispatch.LastFallback);
+        Assert.Contains("linear", error.Message);
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            var strict = Assert.Throws<CompiledFallbackException>(() => EmittedModel.Compiled(model, x));
+            Assert.Equal(CompiledDispatch.LastFallback, strict.Message);
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+    }
+
+    [Fact]
+    public void ConvNet_training_plan_as_dot_marks_kernels_and_saved_values()
+    {
+        TrainingGraphs graphs = Differentiator.Derive(Specialize.ForMode(PlanGraphs.ConvNet(), training: true));
+        FusionPlan plan = FusionPlanner.Plan(graphs.Forward);
+
+        Snapshot.Verify("ConvNetTrainForward.dot", PlanDot.Write(plan, graphs.Saved.Select(v => v.Forward), graphs.UserOutputs));
+    }
+
+    [Fact]
+    public void Emitting_twice_gives_the_same_text()
+    {
+        var model = new CSharpModel("Demo", EquatableArray<string>.Empty, "ConvNet", "Models.cs", true, PlanGraphs.ConvNet());
+        Assert.Equal(ModelEmitter.Emit(model), ModelEmitter.Emit(model with { Forward = PlanGraphs.ConvNet() }));
+    }
+
+    [Fact]
+    public void A_compiled_block_inside_eager_code_passes_gradients_to_its_input()
+    {
+        EmittedModel emitted = ConvNet.Value;
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Eval();
+        compiled.Eval();
+        var source = Tensor.Randn([3, 1, 28, 28], generator: new Generator(3));
+        var scale = Tensor.Scalar(1.5).RequiresGrad_();
+        var eagerScale = Tensor.Scalar(1.5).RequiresGrad_();
+
+        // eager op -> model -> eager loss, both ways
+        (emitted.Eager(eager, source * eagerScale).Square().Sum() * 0.5).Backward();
+        (EmittedModel.Compiled(compiled, source * scale).Square().Sum() * 0.5).Backward();
+
+        Assert.Null(CompiledDispatch.LastFallback);
+        Assert.Equal("ConvNet.CompiledEvalBackward", ((Tensor)EmittedModel.Compiled(compiled, source * scale)).GradFn!.Name);
+        Close(eagerScale.Grad!, scale.Grad!, "grad of the eager input");
+    }
+
+    internal const string TransformerSource = """
+        using System;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public partial class TransformerBlock : Module
+        {
+            const int D = 64, Heads = 4, HeadDim = D / Heads;
+
+            readonly LayerNorm ln1 = new(D);
+            readonly Linear query = new(D, D), key = new(D, D), value = new(D, D, bias: false);
+            readonly Linear proj = new(D, D);
+            readonly LayerNorm ln2 = new(D, eps: 1e-6);
+            readonly Linear fc = new(D, 4 * D);
+            readonly Linear fcOut = new(4 * D, D);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor x, [Shape("T, T")] Tensor causal)
+            {
+                x = x + Attention(ln1.Forward(x), causal);
+                return x + fcOut.Forward(F.Gelu(fc.Forward(ln2.Forward(x)), approximate: "tanh"));
+            }
+
+            Tensor Attention(Tensor x, Tensor causal)
+            {
+                int b = x.Size(0), t = x.Shape[1];
+                Tensor q = query.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor k = key.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor v = value.Forward(x).View(b, t, Heads, -1).Transpose(1, 2);
+                Tensor scores = q.MatMul(k.Transpose(-2, -1)) * (1.0 / Math.Sqrt(HeadDim));
+                scores = scores.MaskedFill(causal.Eq(0), double.NegativeInfinity);
+                Tensor attention = F.Softmax(scores, -1);
+                return proj.Forward(attention.MatMul(v).Transpose(1, 2).Reshape(b, t, D));
+            }
+        }
+        """;
+
+    [Fact]
+    public void Transformer_block_compiled_forward_and_backward_match_eager()
+    {
+        // Two arguments, so no ITensorModule dispatch: the generated methods are called directly.
+        EmittedModel emitted = EmittedModel.Build("TransformerBlock", TransformerSource);
+        Snapshot.Verify("CompiledTransformerBlock", emitted.Generated);
+        Module model = emitted.Create();
+        var x = Tensor.Randn([3, 7, 64], generator: new Generator(21)).RequiresGrad_();
+        var causal = Tensor.FromArray(Enumerable.Range(0, 49).Select(i => i / 7 >= i % 7 ? 1.0f : 0.0f).ToArray()).Reshape(7, 7);
+        var g = Tensor.Randn([3, 7, 64], generator: new Generator(22));
+
+        var expected = emitted.Eager(model, x, causal);
+        (expected * g).Sum().Backward();
+
+        var results = (Tensor[])emitted.Invoke(model, "CompiledForward", x, causal);
+        Close(expected, results[0], "output");
+        var names = System.Text.RegularExpressions.Regex.Matches(emitted.Generated, @"^ +\S+, // d (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var grads = (Tensor?[])emitted.Invoke(model, "CompiledBackward", new[] { g }, results[1..], names.Select(_ => true).ToArray());
+        Assert.Equal(names.Count, grads.Length);
+        var parameters = model.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(parameters.Count + 1, names.Count); // x and every parameter
+        for (int i = 0; i < names.Count; i++)
+        {
+            Close(names[i] == "x" ? x.Grad! : parameters[names[i]].Grad!, grads[i]!, "grad " + names[i]);
+        }
+    }
+
+    private static void Close(Tensor expected, Tensor actual, string what)
+    {
+        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
+        var e = expected.ToArray<double>();
+        var a = actual.ToArray<double>();
+        // relative to the tensor's largest magnitude, with a floor of 1e-2 for tensors that are zero up to
+        // rounding (the key bias's gradient in attention, which softmax's shift invariance makes exactly 0)
+        double scale = Math.Max(e.Max(Math.Abs), 1e-2);
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * scale, $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
+        }
+    }
+}
