@@ -68,9 +68,13 @@ public static class Program
         output.WriteLine($"\n== {Describe(name)}: {model.Parameters().Sum(p => p.Numel):N0} parameters, {epochs} epochs, batch {options.BatchSize}, Adam lr {lr} (cosine)");
         var trainer = new Trainer(model, output);
         var clock = Stopwatch.StartNew();
+        long compiledBefore = DeepGen.Compiled.CompiledDispatch.CompiledCalls;
         trainer.Fit(train, test, epochs, options.BatchSize, lr, options.Seed);
         double accuracy = trainer.EpochAccuracy[^1];
         output.WriteLine($"{name}: final test accuracy {accuracy:F4} after {epochs} epochs in {clock.Elapsed.TotalSeconds:F0} s");
+        output.WriteLine(DeepGen.Compiled.CompiledDispatch.CompiledCalls > compiledBefore && DeepGen.Compiled.CompiledDispatch.LastFallback is null
+            ? $"{name}: forward and backward ran as compiled by the generator at build time"
+            : $"{name}: ran on the eager path ({DeepGen.Compiled.CompiledDispatch.LastFallback ?? "no compiled code"})");
 
         string checkpoint = Path.Combine(options.OutputFolder, $"{name}.safetensors");
         Safetensors.Save(checkpoint, model.StateDict(), new Dictionary<string, string>

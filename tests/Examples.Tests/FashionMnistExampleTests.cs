@@ -30,6 +30,7 @@ public sealed class FashionMnistExampleTests : IDisposable
         var trained = Regex.Match(text, $@"{model}: final test accuracy (\d\.\d+)");
         Assert.True(trained.Success, text);
         Assert.Contains("epoch time", text);
+        Assert.Contains($"{model}: forward and backward ran as compiled by the generator at build time", text);
         Assert.Contains("samples/s", text);
         // a slice of 2048 images is enough to learn far better than chance (0.1)
         Assert.True(double.Parse(trained.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0.5, text);

@@ -92,6 +92,7 @@ public sealed class Guard
 public static class CompiledDispatch
 {
     [ThreadStatic] static string? lastFallback;
+    [ThreadStatic] static long compiledCalls;
 
     /// <summary>Throw <see cref="CompiledFallbackException"/> instead of running eager when a guard fails (tests, benchmarks).</summary>
     public static bool ThrowOnFallback { get; set; }
@@ -99,9 +100,16 @@ public static class CompiledDispatch
     /// <summary>Why the last compiled call on this thread ran eager instead (null when it ran compiled).</summary>
     public static string? LastFallback => lastFallback;
 
+    /// <summary>How many compiled forwards ran on this thread (to tell "compiled" from "no compiled code at all").</summary>
+    public static long CompiledCalls => compiledCalls;
+
     /// <summary>Notes that the compiled path ran.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void Compiled() => lastFallback = null;
+    public static void Compiled()
+    {
+        lastFallback = null;
+        compiledCalls++;
+    }
 
     /// <summary>Notes (or throws) that the eager path runs because of <paramref name="reason"/>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
