@@ -1,4 +1,5 @@
 using DeepGen.Compiled;
+using DeepGen.Examples.FashionMnist;
 
 namespace DeepGen.Tests.Compiled;
 
