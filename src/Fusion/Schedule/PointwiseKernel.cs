@@ -65,4 +65,47 @@ public sealed record PointwiseKernel(
     EquatableArray<Dim> Shape,
     EquatableArray<KernelInput> Inputs,
     EquatableArray<KernelStep> Steps,
-    EquatableArray<KernelOutput> Outputs);
+    EquatableArray<KernelOutput> Outputs)
+{
+    /// <summary>The dtype an input or step operand holds; null for a literal, which takes the type it is used at.</summary>
+    public ScalarType? TypeOf(Operand operand) => operand.Kind switch
+    {
+        OperandKind.Input => Inputs[operand.Index].Type.DType,
+        OperandKind.Step => Steps[operand.Index].DType,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The type a step computes in: its dtype, except for ops whose result is bool (comparisons), which
+    /// compare in the promotion of their operands (a fractional literal lifts integers to float32).
+    /// Both emitters convert operands with this rule, so the C# and CUDA kernels agree.
+    /// </summary>
+    public ScalarType ComputeType(KernelStep step)
+    {
+        if (step.DType != ScalarType.Bool || step.Op == "where")
+        {
+            return step.DType;
+        }
+
+        ScalarType? promoted = null;
+        bool fractionalLiteral = false;
+        foreach (Operand operand in step.Operands)
+        {
+            if (TypeOf(operand) is { } t)
+            {
+                promoted = promoted is { } p ? ScalarTypes.Promote(p, t) : t;
+            }
+            else
+            {
+                fractionalLiteral |= operand.Constant != Math.Floor(operand.Constant);
+            }
+        }
+
+        ScalarType result = promoted ?? ScalarType.Float32;
+        return fractionalLiteral && !result.IsFloating() ? ScalarType.Float32 : result;
+    }
+
+    /// <summary>The type operand <paramref name="index"/> of <paramref name="step"/> is converted to: where's condition stays bool, the rest take the compute type.</summary>
+    public ScalarType OperandTarget(KernelStep step, int index) =>
+        step.Op == "where" && index == 0 ? ScalarType.Bool : ComputeType(step);
+}

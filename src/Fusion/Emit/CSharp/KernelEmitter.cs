@@ -77,8 +77,7 @@ internal static class KernelEmitter
         for (int s = 0; s < kernel.Steps.Count; s++)
         {
             KernelStep step = kernel.Steps[s];
-            ScalarType compute = ComputeType(step, kernel);
-            string[] operands = step.Operands.Select((o, index) => Operand(o, kernel, OperandType(step, index, compute), vectorOf)).ToArray();
+            string[] operands = step.Operands.Select((o, index) => Operand(o, kernel, kernel.OperandTarget(step, index), vectorOf)).ToArray();
             PointwiseFormula formula = OpTable.Get(step.Op).Formula(step.Attrs)!;
             string type = vector ? "Vector256<" + vectorOf!.Value.CSharpName() + ">" : step.DType.CSharpName();
             w.Line($"{type} s{s} = {formula.ExpandCSharp(operands)}; // %{step.Node} {step.Op}");
@@ -90,31 +89,6 @@ internal static class KernelEmitter
         }
     }
 
-    /// <summary>The type an op computes in: the promotion of its operands for comparisons, else its result type.</summary>
-    private static ScalarType ComputeType(KernelStep step, PointwiseKernel kernel)
-    {
-        if (step.DType != ScalarType.Bool || step.Op == "where")
-        {
-            return step.DType;
-        }
-
-        var strong = step.Operands.Where(o => o.Kind != OperandKind.Constant).Select(o => TypeOf(o, kernel)).ToList();
-        ScalarType promoted = strong.Count == 0 ? ScalarType.Float32 : strong.Aggregate(ScalarTypes.Promote);
-        return step.Operands.Any(o => o.Kind == OperandKind.Constant) && !promoted.IsFloating() && step.Operands.Any(o => o.Kind == OperandKind.Constant && o.Constant != Math.Floor(o.Constant))
-            ? ScalarType.Float32
-            : promoted;
-    }
-
-    /// <summary>where's condition stays bool; every other operand is converted to the compute type.</summary>
-    private static ScalarType OperandType(KernelStep step, int index, ScalarType compute) => step.Op == "where" && index == 0 ? ScalarType.Bool : compute;
-
-    private static ScalarType TypeOf(Operand operand, PointwiseKernel kernel) => operand.Kind switch
-    {
-        OperandKind.Input => kernel.Inputs[operand.Index].Type.DType,
-        OperandKind.Step => kernel.Steps[operand.Index].DType,
-        _ => ScalarType.Float64,
-    };
-
     private static string Operand(Operand operand, PointwiseKernel kernel, ScalarType target, ScalarType? vectorOf)
     {
         if (operand.Kind == OperandKind.Constant)
@@ -124,7 +98,7 @@ internal static class KernelEmitter
         }
 
         string name = (operand.Kind == OperandKind.Input ? "x" : "s") + operand.Index.ToString(CultureInfo.InvariantCulture);
-        ScalarType from = TypeOf(operand, kernel);
+        ScalarType from = kernel.TypeOf(operand)!.Value;
         if (vectorOf is { } lane && from == ScalarType.Bool && target != ScalarType.Bool)
         {
             // a comparison's lane mask used as a number: 1 where true, 0 where false

@@ -253,12 +253,10 @@ public static class CudaEmitter
     {
         KernelStep step = kernel.Steps[s];
         PointwiseFormula formula = OpTable.Get(step.Op).Formula(step.Attrs)!;
-        ScalarType compute = ComputeType(kernel, step);
         string[] operands = new string[step.Operands.Count];
         for (int o = 0; o < operands.Length; o++)
         {
-            // where's condition stays bool; every other operand is computed in the step's compute type.
-            ScalarType target = step.Op == "where" && o == 0 ? ScalarType.Bool : compute;
+            ScalarType target = kernel.OperandTarget(step, o);
             Operand operand = step.Operands[o];
             operands[o] = operand.Kind switch
             {
@@ -269,41 +267,6 @@ public static class CudaEmitter
         }
 
         return formula.ExpandCuda(operands);
-    }
-
-    /// <summary>
-    /// The type a step's operands are converted to: the step's dtype, except for ops whose result is bool
-    /// (comparisons), which compare in the promotion of their operands (a fractional constant lifts integers to float).
-    /// </summary>
-    private static ScalarType ComputeType(PointwiseKernel kernel, KernelStep step)
-    {
-        if (step.DType != ScalarType.Bool || step.Op == "where")
-        {
-            return step.DType;
-        }
-
-        ScalarType? promoted = null;
-        bool fractionalConstant = false;
-        foreach (Operand operand in step.Operands)
-        {
-            ScalarType? type = operand.Kind switch
-            {
-                OperandKind.Input => kernel.Inputs[operand.Index].Type.DType,
-                OperandKind.Step => kernel.Steps[operand.Index].DType,
-                _ => null,
-            };
-            if (type is { } t)
-            {
-                promoted = promoted is { } p ? ScalarTypes.Promote(p, t) : t;
-            }
-            else
-            {
-                fractionalConstant |= operand.Constant != Math.Floor(operand.Constant);
-            }
-        }
-
-        ScalarType result = promoted ?? ScalarType.Float32;
-        return fractionalConstant && !result.IsFloating() ? ScalarType.Float32 : result;
     }
 
     private static string Convert(string expression, ScalarType from, ScalarType to) =>
