@@ -88,26 +88,10 @@ public static class Library
         if (count <= 1)
             throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input size {Shapes.Format(x.Shape)}");
 
-        double factor = momentum ?? 0;
-        if (numBatchesTracked is not null)
-        {
-            numBatchesTracked.Add_(1);
-            if (momentum is null) factor = 1.0 / numBatchesTracked.Item<long>();
-        }
-
-        var input = x.RawContiguous();
+        double factor = BatchNormBase.CountBatch(momentum, numBatchesTracked);
         var mean = new double[channels];
-        var variance = new double[channels];
         var invStd = new double[channels];
-        var y = new Tensor(x.ShapeArray(), x.DType);
-        var gamma = weight?.ToArray<double>();
-        var beta = bias?.ToArray<double>();
-        if (x.DType == DType.Float32)
-            BatchNormKernels.TrainForward(input.Data<float>(), input.StorageOffset, y.Data<float>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
-        else
-            BatchNormKernels.TrainForward(input.Data<double>(), input.StorageOffset, y.Data<double>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
-        runningMean?.Mul_(1 - factor).Add_(Tensor.FromArray(mean).To(runningMean.DType) * factor);
-        runningVar?.Mul_(1 - factor).Add_(Tensor.FromArray(variance).To(runningVar.DType) * (factor * count / (count - 1)));
+        var y = F.BatchNormWithBatchStatistics(x.RawContiguous(), runningMean, runningVar, weight?.ToArray<double>(), bias?.ToArray<double>(), factor, eps, mean, invStd);
         return (y, Tensor.FromArray(mean), Tensor.FromArray(invStd));
     }
 

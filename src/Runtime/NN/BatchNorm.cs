@@ -38,15 +38,22 @@ public abstract class BatchNormBase : Module, ITensorModule
 
     private protected abstract void CheckInput(Tensor input);
 
+    /// <summary>
+    /// Counts a training batch in <paramref name="numBatchesTracked"/> and returns the running statistics'
+    /// update factor: <paramref name="momentum"/>, or 1 / batches for the cumulative average (null momentum).
+    /// Shared by the eager layer and the compiled path.
+    /// </summary>
+    internal static double CountBatch(double? momentum, Tensor? numBatchesTracked)
+    {
+        if (numBatchesTracked is null) return momentum ?? 0;
+        using (Torch.NoGrad()) numBatchesTracked.Add_(1);
+        return momentum ?? 1.0 / numBatchesTracked.Item<long>();
+    }
+
     public Tensor Forward(Tensor input)
     {
         CheckInput(input);
-        double factor = Momentum ?? 0;
-        if (Training && NumBatchesTracked is not null)
-        {
-            using (Torch.NoGrad()) NumBatchesTracked.Add_(1);
-            if (Momentum is null) factor = 1.0 / NumBatchesTracked.Item<long>();
-        }
+        double factor = Training ? CountBatch(Momentum, NumBatchesTracked) : Momentum ?? 0;
         // without running statistics, eval mode normalises with the batch's own, as PyTorch does
         bool useBatchStatistics = Training || RunningMean is null;
         return F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStatistics, factor, Eps);

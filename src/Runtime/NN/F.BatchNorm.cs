@@ -6,6 +6,32 @@ namespace DeepGen;
 public static partial class F
 {
     /// <summary>
+    /// Training-mode batch norm of a contiguous [N, C, *] input without autograd: normalises with the batch's
+    /// statistics (biased variance) into a new tensor, fills <paramref name="mean"/> and
+    /// <paramref name="invStd"/> per channel, and updates the running statistics in place with
+    /// <paramref name="momentum"/> (running_var tracks the unbiased variance, as PyTorch does). Shared by
+    /// the eager op and the compiled path.
+    /// </summary>
+    internal static Tensor BatchNormWithBatchStatistics(Tensor x, Tensor? runningMean, Tensor? runningVar, double[]? gamma, double[]? beta,
+        double momentum, double eps, double[] mean, double[] invStd)
+    {
+        int n = x.Size(0), channels = x.Size(1), inner = x.Numel / Math.Max(1, n * channels), count = n * inner;
+        var variance = new double[channels];
+        var result = new Tensor(x.ShapeArray(), x.DType);
+        if (x.DType == DType.Float32)
+            BatchNormKernels.TrainForward(x.Data<float>(), x.StorageOffset, result.Data<float>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
+        else
+            BatchNormKernels.TrainForward(x.Data<double>(), x.StorageOffset, result.Data<double>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
+        using (GradMode.NoGrad())
+        {
+            runningMean?.Mul_(1 - momentum).Add_(Tensor.FromArray(mean).To(runningMean.DType) * momentum);
+            runningVar?.Mul_(1 - momentum).Add_(Tensor.FromArray(variance).To(runningVar.DType) * (momentum * count / (count - 1)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Batch normalisation over dim 1 of an [N, C, *] input (PyTorch's <c>F.batch_norm</c>). In training it
     /// normalises with the batch's statistics (biased variance) and updates the running ones in place
     /// (unbiased variance, <paramref name="momentum"/>); otherwise it uses the running statistics.
@@ -34,23 +60,14 @@ public static partial class F
         var invStd = new double[channels];
         var gamma = weight?.ToArray<double>();
         var beta = bias?.ToArray<double>();
-        var result = new Tensor(input.ShapeArray(), input.DType);
+        Tensor result;
         if (training)
         {
-            var variance = new double[channels];
-            if (x.DType == DType.Float32)
-                BatchNormKernels.TrainForward(x.Data<float>(), x.StorageOffset, result.Data<float>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
-            else
-                BatchNormKernels.TrainForward(x.Data<double>(), x.StorageOffset, result.Data<double>(), n, channels, inner, eps, gamma, beta, mean, variance, invStd);
-            using (GradMode.NoGrad())
-            {
-                // running_var tracks the unbiased variance, as PyTorch does
-                runningMean?.Mul_(1 - momentum).Add_(Tensor.FromArray(mean).To(runningMean.DType) * momentum);
-                runningVar?.Mul_(1 - momentum).Add_(Tensor.FromArray(variance).To(runningVar.DType) * (momentum * count / (count - 1)));
-            }
+            result = BatchNormWithBatchStatistics(x, runningMean, runningVar, gamma, beta, momentum, eps, mean, invStd);
         }
         else
         {
+            result = new Tensor(input.ShapeArray(), input.DType);
             var rm = runningMean!.ToArray<double>();
             var rv = runningVar!.ToArray<double>();
             for (int c = 0; c < channels; c++)
