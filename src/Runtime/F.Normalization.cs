@@ -25,10 +25,7 @@ public static partial class F
         var rstd = new double[rows];
         // both kernels write every element
         var result = Tensor.Uninitialized(input.ShapeArray(), input.DType);
-        if (input.DType == DType.Float32)
-            LayerNormRowsFloat.Forward(x.Data<float>(), x.StorageOffset, FloatOperand(w), FloatOperand(b), result.Data<float>(), rows, d, eps, mean, rstd);
-        else
-            LayerNormKernels.Forward<double>(x.ContiguousSpan<double>(), OptionalSpans.Read<double>(w), OptionalSpans.Read<double>(b), result.Data<double>(), d, eps, mean, rstd);
+        LayerNormRows(x, w, b, result, rows, d, eps, mean, rstd);
 
         Tensor[] inputs = weight is null ? (bias is null ? [input] : [input, bias]) : (bias is null ? [input, weight] : [input, weight, bias]);
         if (GradMode.ShouldRecord(inputs))
@@ -49,12 +46,7 @@ public static partial class F
                 var dx = node.NeedsGrad(0) ? Tensor.Uninitialized(inputShape, dtype) : null;
                 var dw = weightSlot >= 0 && node.NeedsGrad(weightSlot) ? Tensor.Uninitialized(affineShape, dtype) : null;
                 var db = biasSlot >= 0 && node.NeedsGrad(biasSlot) ? Tensor.Uninitialized(affineShape, dtype) : null;
-                if (dtype == DType.Float32)
-                    LayerNormRowsFloat.Backward(xv.Data<float>(), xv.StorageOffset, FloatOperand(wv), grad.Data<float>(), grad.StorageOffset, rows, d, mean, rstd,
-                        dx?.Data<float>(), dw?.Data<float>(), db?.Data<float>());
-                else
-                    LayerNormKernels.Backward<double>(xv.ContiguousSpan<double>(), OptionalSpans.Read<double>(wv), grad.ContiguousSpan<double>(), d, mean, rstd,
-                        OptionalSpans.Write<double>(dx), OptionalSpans.Write<double>(dw), OptionalSpans.Write<double>(db));
+                LayerNormRowsBackward(xv, wv, grad, rows, d, mean, rstd, dx, dw, db);
                 var grads = new Tensor?[inputCount];
                 grads[0] = dx;
                 if (weightSlot >= 0) grads[weightSlot] = dw;
@@ -64,6 +56,30 @@ public static partial class F
             result.WithGradFn(node);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Layer norm of a contiguous input as <paramref name="rows"/> rows of <paramref name="d"/> elements into
+    /// <paramref name="result"/> (every element written), filling each row's mean and 1/std: the vectorised
+    /// float32 kernel or the generic one. Shared by the eager op and the compiled path.
+    /// </summary>
+    internal static void LayerNormRows(Tensor x, Tensor? w, Tensor? b, Tensor result, int rows, int d, double eps, double[] mean, double[] rstd)
+    {
+        if (x.DType == DType.Float32)
+            LayerNormRowsFloat.Forward(x.Data<float>(), x.StorageOffset, FloatOperand(w), FloatOperand(b), result.Data<float>(), rows, d, eps, mean, rstd);
+        else
+            LayerNormKernels.Forward<double>(x.ContiguousSpan<double>(), OptionalSpans.Read<double>(w), OptionalSpans.Read<double>(b), result.Data<double>(), d, eps, mean, rstd);
+    }
+
+    /// <summary>The gradients of <see cref="LayerNormRows"/> into whichever of dx, dw, db are given (each fully written); contiguous operands.</summary>
+    internal static void LayerNormRowsBackward(Tensor x, Tensor? w, Tensor grad, int rows, int d, double[] mean, double[] rstd, Tensor? dx, Tensor? dw, Tensor? db)
+    {
+        if (x.DType == DType.Float32)
+            LayerNormRowsFloat.Backward(x.Data<float>(), x.StorageOffset, FloatOperand(w), grad.Data<float>(), grad.StorageOffset, rows, d, mean, rstd,
+                dx?.Data<float>(), dw?.Data<float>(), db?.Data<float>());
+        else
+            LayerNormKernels.Backward<double>(x.ContiguousSpan<double>(), OptionalSpans.Read<double>(w), grad.ContiguousSpan<double>(), d, mean, rstd,
+                OptionalSpans.Write<double>(dx), OptionalSpans.Write<double>(dw), OptionalSpans.Write<double>(db));
     }
 
     /// <summary>A contiguous float tensor's array and start, or an absent operand.</summary>

@@ -30,18 +30,23 @@ public sealed partial class Tensor
         {
             var node = new Node(op, this);
             var savedResult = node.Save(result);
-            node.SetBackward(g =>
-            {
-                var y = savedResult.Get();
-                var grad = g.RawContiguous();
-                var gx = Uninitialized(y.ShapeArray(), y.DType);
-                if (floatRows) SoftmaxRowsFloat.Backward(y.Data<float>(), y.offset, grad.Data<float>(), grad.offset, gx.Data<float>(), outer, size, log);
-                else if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y.BlockSpan<float>(), grad.BlockSpan<float>(), gx.Data<float>(), outer, size, inner, log);
-                else SoftmaxKernels.Backward<double>(y.BlockSpan<double>(), grad.BlockSpan<double>(), gx.Data<double>(), outer, size, inner, log);
-                return [gx];
-            });
+            node.SetBackward(g => [SoftmaxBackward(savedResult.Get(), g.RawContiguous(), d, log)]);
             result.WithGradFn(node);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The input gradient of softmax (or log_softmax) along <paramref name="dim"/> from its contiguous output
+    /// <paramref name="y"/> and a contiguous gradient of the same dtype. Shared by the eager op and the compiled path.
+    /// </summary>
+    internal static Tensor SoftmaxBackward(Tensor y, Tensor grad, int dim, bool log)
+    {
+        var (outer, size, inner) = SoftmaxKernels.Split(y.shape, dim);
+        var gx = Uninitialized(y.ShapeArray(), y.DType);
+        if (y.DType == DType.Float32 && inner == 1 && size > 0) SoftmaxRowsFloat.Backward(y.Data<float>(), y.offset, grad.Data<float>(), grad.offset, gx.Data<float>(), outer, size, log);
+        else if (y.DType == DType.Float32) SoftmaxKernels.Backward<float>(y.BlockSpan<float>(), grad.BlockSpan<float>(), gx.Data<float>(), outer, size, inner, log);
+        else SoftmaxKernels.Backward<double>(y.BlockSpan<double>(), grad.BlockSpan<double>(), gx.Data<double>(), outer, size, inner, log);
+        return gx;
     }
 }

@@ -120,14 +120,10 @@ public static class Library
     {
         int d = Shapes.Numel(normalizedShape);
         int rows = d == 0 ? 0 : x.Numel / d;
-        var input = x.RawContiguous();
         var mean = new double[rows];
         var rstd = new double[rows];
         var y = new Tensor(x.ShapeArray(), x.DType);
-        if (x.DType == DType.Float32)
-            LayerNormKernels.Forward<float>(input.ContiguousSpan<float>(), OptionalSpans.Read<float>(weight?.RawContiguous()), OptionalSpans.Read<float>(bias?.RawContiguous()), y.Data<float>(), d, eps, mean, rstd);
-        else
-            LayerNormKernels.Forward<double>(input.ContiguousSpan<double>(), OptionalSpans.Read<double>(weight?.RawContiguous()), OptionalSpans.Read<double>(bias?.RawContiguous()), y.Data<double>(), d, eps, mean, rstd);
+        F.LayerNormRows(x.RawContiguous(), weight?.RawContiguous(), bias?.RawContiguous(), y, rows, d, eps, mean, rstd);
         int[] statsShape = [.. x.Shape[..^normalizedShape.Length], .. normalizedShape.Select(_ => 1)];
         return (y, Tensor.FromArray(mean).Reshape(statsShape), Tensor.FromArray(rstd).Reshape(statsShape));
     }
@@ -144,12 +140,7 @@ public static class Library
         var dx = new Tensor(xs.ShapeArray(), xs.DType);
         var dw = weight is null ? null : new Tensor(normalizedShape, xs.DType);
         var db = hasBias ? new Tensor(normalizedShape, xs.DType) : null;
-        if (xs.DType == DType.Float32)
-            LayerNormKernels.Backward<float>(xs.ContiguousSpan<float>(), OptionalSpans.Read<float>(w), g.ContiguousSpan<float>(), d, means, rstds,
-                OptionalSpans.Write<float>(dx), OptionalSpans.Write<float>(dw), OptionalSpans.Write<float>(db));
-        else
-            LayerNormKernels.Backward<double>(xs.ContiguousSpan<double>(), OptionalSpans.Read<double>(w), g.ContiguousSpan<double>(), d, means, rstds,
-                OptionalSpans.Write<double>(dx), OptionalSpans.Write<double>(dw), OptionalSpans.Write<double>(db));
+        F.LayerNormRowsBackward(xs, w, g, means.Length, d, means, rstds, dx, dw, db);
         return (dx, dw, db);
     }
 
@@ -166,11 +157,7 @@ public static class Library
     {
         var ys = y.RawContiguous();
         var g = gradOutput.RawTo(ys.DType).RawContiguous();
-        var (outer, size, inner) = SoftmaxKernels.Split(ys.Shape, Shapes.NormalizeDim(dim, ys.Rank, log ? "log_softmax" : "softmax"));
-        var gx = new Tensor(ys.ShapeArray(), ys.DType);
-        if (ys.DType == DType.Float32) SoftmaxKernels.Backward<float>(ys.ContiguousSpan<float>(), g.ContiguousSpan<float>(), gx.Data<float>(), outer, size, inner, log);
-        else SoftmaxKernels.Backward<double>(ys.ContiguousSpan<double>(), g.ContiguousSpan<double>(), gx.Data<double>(), outer, size, inner, log);
-        return gx;
+        return Tensor.SoftmaxBackward(ys, g, Shapes.NormalizeDim(dim, ys.Rank, log ? "log_softmax" : "softmax"), log);
     }
 
     /// <summary>
