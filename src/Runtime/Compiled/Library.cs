@@ -98,19 +98,13 @@ public static class Library
     /// <summary>The gradients of training-mode batch norm: (dx, dweight, dbias), the last two null without a weight.</summary>
     public static (Tensor Dx, Tensor? DWeight, Tensor? DBias) BatchNormBackward(Tensor gradOutput, Tensor x, Tensor mean, Tensor invStd, Tensor? weight)
     {
-        int n = x.Size(0), channels = x.Size(1), inner = x.Numel / Math.Max(1, n * channels);
+        int channels = x.Size(1);
         var xs = x.RawContiguous();
         var gs = gradOutput.RawTo(xs.DType).RawContiguous();
         var gradInput = new Tensor(xs.ShapeArray(), xs.DType);
         var gradWeight = new double[channels];
         var gradBias = new double[channels];
-        var means = mean.ToArray<double>();
-        var invStds = invStd.ToArray<double>();
-        var gamma = weight?.ToArray<double>();
-        if (xs.DType == DType.Float32)
-            BatchNormKernels.Backward(xs.Data<float>(), xs.StorageOffset, gs.Data<float>(), gs.StorageOffset, gradInput.Data<float>(), n, channels, inner, means, invStds, gamma, true, gradWeight, gradBias);
-        else
-            BatchNormKernels.Backward(xs.Data<double>(), xs.StorageOffset, gs.Data<double>(), gs.StorageOffset, gradInput.Data<double>(), n, channels, inner, means, invStds, gamma, true, gradWeight, gradBias);
+        F.BatchNormGradients(xs, gs, gradInput, mean.ToArray<double>(), invStd.ToArray<double>(), weight?.ToArray<double>(), batchStatistics: true, gradWeight, gradBias);
         if (weight is null) return (gradInput, null, null);
         return (gradInput, Tensor.FromArray(gradWeight).To(weight.DType), Tensor.FromArray(gradBias).To(weight.DType));
     }

@@ -32,6 +32,24 @@ public static partial class F
     }
 
     /// <summary>
+    /// Batch norm's gradients from contiguous x and gradient of one dtype: the input's into
+    /// <paramref name="gradInput"/> when given, the per-channel weight and bias gradients into the arrays.
+    /// <paramref name="batchStatistics"/>: the forward normalised with the batch's own statistics (training).
+    /// Shared by the eager op and the compiled path.
+    /// </summary>
+    internal static void BatchNormGradients(Tensor xs, Tensor gs, Tensor? gradInput, double[] mean, double[] invStd, double[]? gamma, bool batchStatistics,
+        double[] gradWeight, double[] gradBias)
+    {
+        int n = xs.Size(0), channels = xs.Size(1), inner = xs.Numel / Math.Max(1, n * channels);
+        if (xs.DType == DType.Float32)
+            BatchNormKernels.Backward(xs.Data<float>(), xs.StorageOffset, gs.Data<float>(), gs.StorageOffset, gradInput?.Data<float>(),
+                n, channels, inner, mean, invStd, gamma, batchStatistics, gradWeight, gradBias);
+        else
+            BatchNormKernels.Backward(xs.Data<double>(), xs.StorageOffset, gs.Data<double>(), gs.StorageOffset, gradInput?.Data<double>(),
+                n, channels, inner, mean, invStd, gamma, batchStatistics, gradWeight, gradBias);
+    }
+
+    /// <summary>
     /// Batch normalisation over dim 1 of an [N, C, *] input (PyTorch's <c>F.batch_norm</c>). In training it
     /// normalises with the batch's statistics (biased variance) and updates the running ones in place
     /// (unbiased variance, <paramref name="momentum"/>); otherwise it uses the running statistics.
@@ -95,12 +113,7 @@ public static partial class F
                 var gradInput = node.NeedsGrad(0) ? new Tensor(xs.ShapeArray(), xs.DType) : null;
                 var gradWeight = new double[channels];
                 var gradBias = new double[channels];
-                if (xs.DType == DType.Float32)
-                    BatchNormKernels.Backward(xs.Data<float>(), xs.StorageOffset, gs.Data<float>(), gs.StorageOffset, gradInput?.Data<float>(),
-                        n, channels, inner, mean, invStd, gammaNow, training, gradWeight, gradBias);
-                else
-                    BatchNormKernels.Backward(xs.Data<double>(), xs.StorageOffset, gs.Data<double>(), gs.StorageOffset, gradInput?.Data<double>(),
-                        n, channels, inner, mean, invStd, gammaNow, training, gradWeight, gradBias);
+                BatchNormGradients(xs, gs, gradInput, mean, invStd, gammaNow, training, gradWeight, gradBias);
                 return [gradInput, weight is null ? null : Tensor.FromArray(gradWeight).To(weight.DType), bias is null ? null : Tensor.FromArray(gradBias).To(bias.DType)];
             });
             result.WithGradFn(node);
