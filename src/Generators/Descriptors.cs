@@ -105,4 +105,15 @@ public static class Descriptors
         isEnabledByDefault: true,
         description: "A model's sub-modules are created once, in a field initializer or a constructor. Replacing one later leaves optimizers holding the old parameters, and the shapes DeepGen checked at build time are those of the module created at construction.",
         helpLinkUri: "docs/diagnostics/DG0010.md");
+
+    /// <summary>DG0011: the inferred type of a tensor in a model's <c>Forward</c>, disabled by default (quick info for the IDE).</summary>
+    public static readonly DiagnosticDescriptor InferredShape = new(
+        id: "DG0011",
+        title: "Inferred tensor shape",
+        messageFormat: "{0} : {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: false,
+        description: "The dtype and shape DeepGen inferred at build time for a tensor that Forward names: a parameter, a local, an assignment, the returned value. Symbolic dimensions stay symbolic (B, T, 4*C). Disabled by default; enable it in .editorconfig (dotnet_diagnostic.DG0011.severity = suggestion) to see the shapes on hover in the IDE.",
+        helpLinkUri: "docs/diagnostics/DG0011.md");
 }

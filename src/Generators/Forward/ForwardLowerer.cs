@@ -79,9 +79,16 @@ internal sealed partial class ForwardLowerer
 
         var lowerer = new ForwardLowerer(context.SemanticModel.Compilation, type.Name + ".Forward", cancellationToken);
         lowerer.semanticModels[context.SemanticModel.SyntaxTree] = context.SemanticModel; // already binding the model's file
+        ForwardLowering lowering = lowerer.LowerModel(spec, type, forward);
+        return lowering with { Diagnostics = lowering.Diagnostics.Concat(lowerer.ShapeNoteDiagnostics()).ToEquatableArray() };
+    }
+
+    /// <summary>The lowering of the model's Forward, or the graph break, shape error or internal error that stopped it.</summary>
+    private ForwardLowering LowerModel(ModelSpec spec, INamedTypeSymbol type, IMethodSymbol forward)
+    {
         try
         {
-            IrGraph? graph = lowerer.LowerTopLevel(type, forward);
+            IrGraph? graph = LowerTopLevel(type, forward);
             if (graph is null)
             {
                 return new ForwardLowering(null, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty); // a bad [Shape]: DG0002 says so
@@ -97,8 +104,8 @@ internal sealed partial class ForwardLowerer
                 hintName,
                 spec.SourcePath,
                 forward.Parameters.Select(p => p.Name).ToEquatableArray(),
-                lowerer.parameters.ToEquatableArray(),
-                Enumerable.Range(0, graph.Nodes.Count).Select(id => lowerer.nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
+                parameters.ToEquatableArray(),
+                Enumerable.Range(0, graph.Nodes.Count).Select(id => nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
                 graph);
             return new ForwardLowering(model, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty);
         }
@@ -134,6 +141,7 @@ internal sealed partial class ForwardLowerer
     {
         var scope = new ModelScope(type, string.Empty, string.Empty, null, 0);
         var frame = new Frame(scope, type.Name + ".Forward");
+        topFrame = frame;
         MethodDeclarationSyntax declaration = Declaration(forward);
         HashSet<IParameterSymbol> indexInputs = EmbeddingIndexInputs(forward);
 
@@ -165,6 +173,7 @@ internal sealed partial class ForwardLowerer
             ScalarType dtype = indexInputs.Contains(parameter) ? ScalarType.Int64 : ScalarType.Float32;
             Value input = builder.Input(parameter.Name, new TensorType(dtype, shape.Dims), Span(where));
             frame.Locals[parameter] = new TensorOperand(input);
+            NoteShape(frame, where, parameter.Name, frame.Locals[parameter]);
         }
 
         Operand result = RunBody(forward, frame);
@@ -216,6 +225,7 @@ internal sealed partial class ForwardLowerer
                         if (initializer is not null)
                         {
                             frame.Locals[declarator.Symbol] = Lower(initializer.Value, frame);
+                            NoteShape(frame, declarator.Syntax, declarator.Symbol.Name, frame.Locals[declarator.Symbol]);
                         }
                     }
                 }
@@ -233,6 +243,7 @@ internal sealed partial class ForwardLowerer
                 }
 
                 frame.Result = Lower(returned, frame);
+                NoteShape(frame, returned.Syntax, "return", frame.Result);
                 break;
 
             case IConditionalOperation conditional:
@@ -273,10 +284,12 @@ internal sealed partial class ForwardLowerer
         {
             case ISimpleAssignmentOperation { Target: var target } assignment when LocalSymbol(target) is { } local:
                 frame.Locals[local] = Lower(assignment.Value, frame); // a rebinding: SSA
+                NoteShape(frame, target.Syntax, local.Name, frame.Locals[local]);
                 return;
 
             case ICompoundAssignmentOperation { Target: var target } compound when LocalSymbol(target) is { } local:
                 frame.Locals[local] = Binary(compound.OperatorKind, compound.OperatorMethod, Lower(compound.Target, frame), Lower(compound.Value, frame), compound.Syntax);
+                NoteShape(frame, target.Syntax, local.Name, frame.Locals[local]);
                 return;
 
             case IIncrementOrDecrementOperation { Target: var target } step when LocalSymbol(target) is { } local:
