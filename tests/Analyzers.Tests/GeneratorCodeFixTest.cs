@@ -61,6 +61,11 @@ internal sealed class GeneratorDiagnosticsAnalyzer : DiagnosticAnalyzer
             GeneratorDriver driver = CSharpGeneratorDriver.Create(new ModelGenerator()).RunGenerators(compilation.Compilation, compilation.CancellationToken);
             foreach (Diagnostic diagnostic in driver.GetRunResult().Diagnostics)
             {
+                if (!diagnostic.Descriptor.IsEnabledByDefault)
+                {
+                    continue; // DG0011: off unless enabled, as the compiler would filter it
+                }
+
                 SyntaxTree? tree = compilation.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
                 Location location = tree is null ? diagnostic.Location : Location.Create(tree, diagnostic.Location.SourceSpan);
                 compilation.ReportDiagnostic(Diagnostic.Create(Relayed[diagnostic.Id], location, diagnostic.GetMessage()));
