@@ -6,11 +6,20 @@ namespace DeepGen;
 /// </summary>
 public abstract class Storage
 {
+    static long allocated;
+
     private protected Storage(DType dtype, Device device)
     {
         DType = dtype;
         Device = device;
+        Serial = Interlocked.Increment(ref allocated);
     }
+
+    /// <summary>Increases with every storage made, so "made after that moment" is one comparison (see the autograd engine).</summary>
+    internal long Serial { get; }
+
+    /// <summary>The serial the next storage will have at the earliest.</summary>
+    internal static long NextSerial => Volatile.Read(ref allocated) + 1;
 
     public DType DType { get; }
     public Device Device { get; }

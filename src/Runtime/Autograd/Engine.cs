@@ -12,6 +12,7 @@ internal static class Engine
             throw new InvalidOperationException(
                 $"backward: the tensor (shape {Shapes.Format(root.Shape)}) does not require grad and has no GradFn; " +
                 "set RequiresGrad on the leaves it was computed from, outside a no-grad scope");
+        var owned = new OwnedGradients(); // before the implicit seed below, so that the seed is owned too; a caller's gradient is not
         if (gradient is null)
         {
             if (root.Numel != 1)
@@ -25,7 +26,7 @@ internal static class Engine
         using var noGrad = GradMode.NoGrad();
         var rootNode = root.GradFn ?? root.GradAccumulator();
         var dependencies = CountDependencies(rootNode);
-        var grads = new Dictionary<Node, Tensor> { [rootNode] = gradient.DType == root.DType ? gradient : gradient.To(root.DType) };
+        var grads = new Dictionary<Node, Tensor> { [rootNode] = owned.HandOut(gradient.DType == root.DType ? gradient : gradient.To(root.DType)) };
         var ready = new Stack<Node>();
         ready.Push(rootNode);
 
@@ -37,10 +38,10 @@ internal static class Engine
 
             if (node.Leaf is { } leaf)
             {
-                Accumulate(leaf, grad);
+                Accumulate(leaf, grad, owned.IsSoleOwner(grad));
                 continue;
             }
-            if (node.RetainedOutput is { } retained) Accumulate(retained, grad);
+            if (node.RetainedOutput is { } retained) Accumulate(retained, grad, stealable: false); // grad goes on to the node's inputs
 
             var inputGrads = node.Apply(grad);
             if (inputGrads.Length != node.Next.Length)
@@ -53,7 +54,7 @@ internal static class Engine
                 if (g is not null)
                 {
                     g = Conform(g, node.InputShapes[i], node.InputDTypes[i], node.Name);
-                    grads[next] = grads.TryGetValue(next, out var sum) ? sum + g : g;
+                    grads[next] = owned.HandOut(grads.TryGetValue(next, out var sum) ? sum + g : g);
                 }
                 if (--dependencies[next] == 0)
                 {
@@ -108,11 +109,15 @@ internal static class Engine
         return g.DType == dtype ? g : g.To(dtype);
     }
 
-    static void Accumulate(Tensor target, Tensor grad)
+    /// <summary>
+    /// Adds <paramref name="grad"/> to the target's gradient. The gradient must never alias another tensor,
+    /// since optimizers and clipping update it in place: a copy is kept, unless <paramref name="stealable"/>
+    /// says nothing else holds <paramref name="grad"/>'s buffer, which then becomes the gradient as it is.
+    /// </summary>
+    static void Accumulate(Tensor target, Tensor grad, bool stealable)
     {
         if (!Shapes.Equal(grad.Shape, target.Shape))
             throw new InvalidOperationException($"backward: gradient of shape {Shapes.Format(grad.Shape)} for a tensor of shape {Shapes.Format(target.Shape)}");
-        // a fresh buffer: the gradient must never alias another tensor, since optimizers update it in place
-        target.Grad = target.Grad is null ? grad.Clone() : target.Grad + grad;
+        target.Grad = target.Grad is not null ? target.Grad + grad : stealable ? grad : grad.Clone();
     }
 }
