@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace DeepGen.Optim;
 
@@ -143,7 +144,31 @@ public sealed class SGD : Optimizer
         T mu = T.CreateTruncating(group.Momentum);
         T keep = T.One - T.CreateTruncating(group.Dampening);
         bool decay = group.WeightDecay != 0, momentum = group.Momentum != 0, nesterov = group.Nesterov, maximize = group.Maximize;
-        for (int i = 0; i < param.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // the same operations in the same order as the scalar loop below (no fused multiply-adds), so the
+            // result does not depend on where a vector ends
+            ref T p0 = ref MemoryMarshal.GetReference(param);
+            ref T g0 = ref MemoryMarshal.GetReference(grad);
+            ref T b0 = ref MemoryMarshal.GetReference(buffer);
+            Vector<T> vlr = new(lr), vwd = new(wd), vmu = new(mu), vkeep = new(keep);
+            for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = Vector.LoadUnsafe(ref g0, (nuint)i);
+                var p = Vector.LoadUnsafe(ref p0, (nuint)i);
+                var d = maximize ? -g : g;
+                if (decay) d += vwd * p;
+                if (momentum)
+                {
+                    var b = firstStep ? d : vmu * Vector.LoadUnsafe(ref b0, (nuint)i) + vkeep * d;
+                    b.StoreUnsafe(ref b0, (nuint)i);
+                    d = nesterov ? d + vmu * b : b;
+                }
+                (p - vlr * d).StoreUnsafe(ref p0, (nuint)i);
+            }
+        }
+        for (; i < param.Length; i++)
         {
             T d = maximize ? -grad[i] : grad[i];
             if (decay) d += wd * param[i];

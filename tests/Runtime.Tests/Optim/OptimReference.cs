@@ -73,7 +73,8 @@ internal sealed class AdamReference(double lr, double beta1, double beta2, doubl
 /// <summary>Runs an optimizer and one reference per parameter side by side on the same pseudo-random gradients.</summary>
 internal static class OptimHarness
 {
-    static readonly int[][] Shapes = [[3], [2, 3], [1], [7]];
+    // small shapes for the scalar code, and sizes that are not a multiple of any vector width for the vectorised loops
+    static readonly int[][] Shapes = [[3], [2, 3], [1], [7], [5, 7], [33]];
 
     /// <summary>
     /// <paramref name="steps"/> steps; parameter 1 gets no gradient (Grad == null) on odd steps, so it must be skipped:
