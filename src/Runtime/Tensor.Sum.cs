@@ -126,10 +126,26 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>True when the reduced dims are some leading dims and at least one dim is kept.</summary>
+    static bool LeadingDimsOnly(bool[] reduce)
+    {
+        int firstKept = Array.IndexOf(reduce, false);
+        return firstKept > 0 && Array.IndexOf(reduce, true, firstKept) < 0;
+    }
+
     static Tensor SumKernel(Tensor input, bool[] reduce, bool keepdim)
     {
-        var (blocks, blockLength) = input.ReductionLayout(reduce);
         var result = new Tensor(input.ReducedShape(reduce, keepdim), input.DType);
+        if (input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && LeadingDimsOnly(reduce))
+        {
+            // the rows of a [reduced, kept] matrix, summed column-wise in place of a transposed copy
+            int cols = result.Numel, rows = cols == 0 ? 0 : input.Numel / cols;
+            if (input.DType == DType.Float32) Kernels.ColumnSums.Run(input.ContiguousSpan<float>(), rows, cols, result.Data<float>());
+            else Kernels.ColumnSums.Run(input.ContiguousSpan<double>(), rows, cols, result.Data<double>());
+            return result;
+        }
+
+        var (blocks, blockLength) = input.ReductionLayout(reduce);
         switch (input.DType)
         {
             // float32 sums accumulate in double, so long reductions do not drift

@@ -296,3 +296,45 @@ public class ReductionTests
         Assert.Equal(new[] { 0 }, Tensor.Zeros(0, 3).Max(1).Values.ShapeArray());
     }
 }
+
+/// <summary>Sums over leading dims (the column-sum kernel) give what a double accumulation in row order gives, to the bit.</summary>
+public class LeadingDimSumTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(1, 33)]
+    [InlineData(33, 7)]
+    [InlineData(128, 256)]
+    [InlineData(1000, 13)]
+    public void Float_columns_match_a_double_accumulation_in_row_order(int rows, int cols)
+    {
+        var rng = new Random(rows * 31 + cols);
+        var values = Enumerable.Range(0, rows * cols).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var x = Tensor.FromArray(values).Reshape(rows, cols);
+
+        var expected = new float[cols];
+        for (int c = 0; c < cols; c++)
+        {
+            double sum = 0;
+            for (int r = 0; r < rows; r++) sum += values[r * cols + c];
+            expected[c] = (float)sum;
+        }
+
+        Assert.Equal(expected, x.Sum(0).ToArray<float>());
+        Assert.Equal(expected, x.Reshape(rows, 1, cols).Sum([0, 1]).ToArray<float>());
+        Assert.Equal([1, cols], x.Sum(0, keepdim: true).Shape);
+    }
+
+    [Fact]
+    public void Double_and_non_contiguous_inputs_sum_the_same()
+    {
+        var x = Tensor.Randn(9, 5, 11).To(DType.Float64);
+        var viaColumns = x.Sum([0, 1]).ToArray<double>();
+        var viaBlocks = x.Permute(2, 0, 1).Sum([1, 2]).ToArray<double>(); // the same sums, reduced as trailing dims
+        Assert.Equal(viaBlocks, viaColumns);
+
+        var transposed = Tensor.Randn(6, 4).Transpose(0, 1); // not contiguous: the general path
+        Assert.Equal(transposed.Contiguous().Sum(0).ToArray<float>(), transposed.Sum(0).ToArray<float>());
+    }
+}
