@@ -23,7 +23,11 @@ internal static partial class GemmBlocked<TS, TV, T>
             int origin = a.Offset + (i0 + i) * rs + p0 * cs;
             if (panelRows < mr) panel.Clear();
             // whichever of the two walks is contiguous in the source goes innermost
-            if (cs == 1)
+            if (cs == 1 && TransposePack.Applies<T>() && Inside(a.Data, origin, rs, panelRows, kc))
+            {
+                TransposePack.Lines(Unsafe.As<float[]>(a.Data), origin, rs, panelRows, kc, Unsafe.As<float[]>(packed), start + i * kc, mr);
+            }
+            else if (cs == 1)
             {
                 for (int r = 0; r < panelRows; r++)
                 {
@@ -69,6 +73,11 @@ internal static partial class GemmBlocked<TS, TV, T>
                 for (int p = 0; p < kc; p++)
                     b.Data.AsSpan(origin + p * rs, panelCols).CopyTo(panel.Slice(p * nr, panelCols));
             }
+            else if (rs == 1 && TransposePack.Applies<T>() && Inside(b.Data, origin, cs, panelCols, kc))
+            {
+                // columns are contiguous (Linear's Wᵀ read in place): sixteen of them transposed at a time
+                TransposePack.Lines(Unsafe.As<float[]>(b.Data), origin, cs, panelCols, kc, Unsafe.As<float[]>(packed), start + j * kc, nr);
+            }
             else if (panelCols == nr && GatherPack.TryPanel(b.Data, origin, rs, cs, kc, nr, packed, start + j * kc))
             {
                 // a full panel of a strided B, sixteen columns per gather instruction
@@ -87,4 +96,8 @@ internal static partial class GemmBlocked<TS, TV, T>
             }
         }
     }
+
+    /// <summary>True when lines 0..lines-1 of length kc, line l at data[origin + l * lineStride], all lie inside <paramref name="data"/>.</summary>
+    static bool Inside(T[] data, int origin, int lineStride, int lines, int kc) =>
+        origin >= 0 && lineStride >= 0 && origin + (long)(lines - 1) * lineStride + kc <= data.Length;
 }
