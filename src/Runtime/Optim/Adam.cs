@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace DeepGen.Optim;
 
@@ -166,7 +167,33 @@ public class Adam : Optimizer
         bool decoupled = decoupledWeightDecay && group.WeightDecay != 0;
         bool amsgrad = group.Amsgrad, maximize = group.Maximize;
 
-        for (int i = 0; i < param.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && !amsgrad)
+        {
+            // the scalar loop's operations in its order (no fused multiply-adds), so results do not depend
+            // on where a vector ends; AMSGrad's NaN-propagating max stays scalar
+            ref T p0 = ref MemoryMarshal.GetReference(param);
+            ref T g0 = ref MemoryMarshal.GetReference(g);
+            ref T m0 = ref MemoryMarshal.GetReference(expAvg);
+            ref T v0 = ref MemoryMarshal.GetReference(expAvgSq);
+            Vector<T> vb1 = new(b1), v1b1 = new(oneMinusB1), vb2 = new(b2), v1b2 = new(oneMinusB2), vwd = new(wd), vshrink = new(shrink);
+            Vector<T> vstep = new(stepSize), vbc2 = new(bc2Sqrt), veps = new(eps);
+            for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var gi = Vector.LoadUnsafe(ref g0, (nuint)i);
+                if (maximize) gi = -gi;
+                var pi = Vector.LoadUnsafe(ref p0, (nuint)i);
+                if (l2) gi += vwd * pi;
+                else if (decoupled) pi *= vshrink;
+                var m = vb1 * Vector.LoadUnsafe(ref m0, (nuint)i) + v1b1 * gi;
+                var v = vb2 * Vector.LoadUnsafe(ref v0, (nuint)i) + v1b2 * gi * gi;
+                m.StoreUnsafe(ref m0, (nuint)i);
+                v.StoreUnsafe(ref v0, (nuint)i);
+                (pi - vstep * (m / (Vector.SquareRoot(v) / vbc2 + veps))).StoreUnsafe(ref p0, (nuint)i);
+            }
+        }
+
+        for (; i < param.Length; i++)
         {
             T gi = maximize ? -g[i] : g[i];
             T pi = param[i];
