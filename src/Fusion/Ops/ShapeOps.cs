@@ -16,6 +16,9 @@ internal static class ShapeOps
         yield return new RuleOp("squeeze", OpKind.View, 1, 1, Squeeze, c => [c.Op("reshape_as", c.Grad, c.Input(0))]);
         yield return new RuleOp("contiguous", OpKind.View, 1, 1, c => [c.Inputs[0]], c => [c.Grad]);
 
+        // detach: the same value with no gradient to its input (Tensor.Detach, and values leaving a Torch.NoGrad() block).
+        yield return new RuleOp("detach", OpKind.View, 1, 1, c => [c.Inputs[0]], null);
+
         // Derivative helpers that read their second input's runtime shape only.
         yield return new RuleOp("reshape_as", OpKind.View, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
         yield return new RuleOp("expand_as", OpKind.View, 2, 2, ExpandAs, null, 1);

@@ -104,7 +104,7 @@ internal static class Interpreter
             "permute" => [RefOps.Permute(x[0], a.Ints("dims").Select(d => (int)d).ToArray())],
             "unsqueeze" => [RefOps.Unsqueeze(x[0], a)],
             "squeeze" => [RefOps.Squeeze(x[0], a)],
-            "contiguous" => [x[0]],
+            "contiguous" or "detach" => [x[0]],
             "cat" => [RefJoin.Cat(x, a)],
             "stack" => [RefJoin.Stack(x, a)],
             "cat_backward" => [RefJoin.CatBackward(x[0], x[1..], a)],
