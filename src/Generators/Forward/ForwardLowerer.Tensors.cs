@@ -117,6 +117,8 @@ internal sealed partial class ForwardLowerer
 
         switch (name)
         {
+            case "Detach":
+                return new TensorOperand(Emit("detach", [self], null, syntax));
             case "Gelu":
                 return new TensorOperand(Emit("gelu", [self], Attrs.Empty.With("approximate", TextArg(call, "approximate", frame)), syntax));
             case "Sum" or "Mean" or "Amax":
