@@ -278,6 +278,51 @@ public class GradientDiagnosticTests
     }
 
     [Fact]
+    public async Task The_fix_gives_an_expression_bodied_forward_a_block_body()
+    {
+        var test = new GeneratorCodeFixTest<ComputeUnderNoGradCodeFix>("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Anchored : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                [return: Shape("B, 16")]
+                public Tensor Forward([Shape("B, 16")] Tensor x) => x + {|#0:fc.Forward(x).Detach()|};
+            }
+            """, """
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Anchored : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                [return: Shape("B, 16")]
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    Tensor detached;
+                    using (Torch.NoGrad())
+                    {
+                        detached = fc.Forward(x).Detach();
+                    }
+
+                    return x + detached;
+                }
+            }
+            """);
+        test.TestState.ExpectedDiagnostics.Add(DG0008(0, "Anchored", "fc.Forward(x).Detach()", "Detach() returns a tensor without a gradient"));
+
+        // The fixed model compiles: no DG0006, and fc, used only under NoGrad, is not reported as unreached.
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task The_fix_hoists_a_nested_cut_into_a_new_local()
     {
         var test = new GeneratorCodeFixTest<ComputeUnderNoGradCodeFix>("""
