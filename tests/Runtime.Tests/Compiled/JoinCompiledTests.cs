@@ -31,39 +31,11 @@ public class JoinCompiledTests
         var eager = new JoinNet();
         var compiled = new JoinNet();
         compiled.LoadStateDict(eager.StateDict());
-        var data = Tensor.Randn([4, 6], generator: new Generator(9));
-        var xe = data.Clone().RequiresGrad_();
-        var xc = data.Clone().RequiresGrad_();
 
-        CompiledDispatch.ThrowOnFallback = true;
-        try
-        {
-            var expected = eager.Forward(xe);
-            var actual = ((ITensorModule)compiled).Forward(xc);
-            Assert.Null(CompiledDispatch.LastFallback);
-            Assert.Equal("JoinNet.CompiledBackward", actual.GradFn!.Name);
-            Close(expected, actual, "output");
-            (expected * expected).Sum().Backward();
-            (actual * actual).Sum().Backward();
-        }
-        finally
-        {
-            CompiledDispatch.ThrowOnFallback = false;
-        }
+        CompiledAgreement.ForwardAndBackward(eager.Forward, compiled, Tensor.Randn([4, 6], generator: new Generator(9)), "JoinNet.CompiledBackward");
 
-        Close(xe.Grad!, xc.Grad!, "grad x");
-        var compiledParameters = compiled.NamedParameters();
+        var compiledParameters = compiled.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
         foreach (var (key, value) in eager.NamedParameters())
-            Close(value.Grad!, compiledParameters.Single(p => p.Key == key).Value.Grad!, "grad " + key);
-    }
-
-    static void Close(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        var e = expected.ToArray<double>();
-        var a = actual.ToArray<double>();
-        double scale = Math.Max(e.Max(Math.Abs), 1e-6);
-        for (int i = 0; i < e.Length; i++)
-            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * scale, $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
+            CompiledAgreement.Close(value.Grad!, compiledParameters[key].Grad!, "grad " + key);
     }
 }
