@@ -16,7 +16,7 @@ public partial class JoinNet : Module
         var y = head.Forward(joined);                                    // [B, 3]
         var votes = Tensor.Stack(new[] { y, y.Tanh() * 2 }, dim: 1);     // [B, 2, 3]
         var rows = Tensor.Cat(y, head.Forward(joined * 0.5).Sigmoid());  // [2*B, 3]
-        return votes.Sum(1) * 0.5 + rows.Sum(0);
+        return votes.Mean(1) + rows.Mean(0);
     }
 }
 
