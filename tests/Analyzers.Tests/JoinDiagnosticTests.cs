@@ -3,7 +3,7 @@ using Xunit;
 
 namespace DeepGen.Analyzers.Tests;
 
-/// <summary>DG0007 for Tensor.Cat and Tensor.Stack, in each way the tensors can be listed, and near misses that compile silently.</summary>
+/// <summary>DG0007 for Tensor.Cat and Tensor.Stack, in each way the tensors can be listed, and for Narrow, with near misses that compile silently.</summary>
 public class JoinDiagnosticTests
 {
     private static DiagnosticResult DG0007(int markup, string model, string message) =>
@@ -75,6 +75,43 @@ public class JoinDiagnosticTests
             }
             """);
         test.ExpectedDiagnostics.Add(DG0007(0, "Skip", "linear: input [B, 48] and weight [10, 64]: the weight's in_features 64 differ from the input's last dimension 48"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Narrow_out_of_range_is_reported_and_a_slice_that_fits_is_not()
+    {
+        var test = Verifiers.Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Glu : Module
+            {
+                readonly Linear fc = new(16, 32);
+
+                [return: Shape("B, 16")]
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    return h.Narrow(1, 0, 16) * h.Narrow(-1, -16, 16).Sigmoid();
+                }
+            }
+
+            [Model]
+            public partial class Halves : Module
+            {
+                readonly Linear fc = new(16, 24);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    return {|#0:h.Narrow(1, 16, 16)|};
+                }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0007(0, "Halves", "narrow: start 16 and length 16 are out of range for dim 1 of size 24 (input [B, 24])"));
         await test.RunAsync();
     }
 

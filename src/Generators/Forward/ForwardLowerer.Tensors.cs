@@ -117,6 +117,9 @@ internal sealed partial class ForwardLowerer
 
         switch (name)
         {
+            case "Narrow":
+                Attrs range = Attrs.Empty.With("dim", DimArg(call, "dim", rank, frame)).With("start", IntArg(call, "start", frame)).With("length", IntArg(call, "length", frame));
+                return new TensorOperand(Emit("narrow", [self], range, syntax));
             case "Detach":
                 return new TensorOperand(Emit("detach", [self], null, syntax));
             case "Gelu":

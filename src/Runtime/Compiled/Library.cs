@@ -288,6 +288,22 @@ public static class Library
 
     public static Tensor Contiguous(Tensor x) => x.Contiguous();
 
+    public static Tensor Narrow(Tensor x, int dim, int start, int length)
+    {
+        using var _ = GradMode.NoGrad();
+        return x.Narrow(dim, start, length);
+    }
+
+    /// <summary>The gradient of narrow: <paramref name="gradient"/> in zeros shaped like <paramref name="like"/> (read for its shape only).</summary>
+    public static Tensor NarrowBackward(Tensor gradient, Tensor like, int dim, int start, int length)
+    {
+        using var _ = GradMode.NoGrad();
+        int d = Shapes.NormalizeDim(dim, like.Rank, "narrow_backward");
+        var full = Tensor.Zeros(like.ShapeArray(), gradient.DType);
+        Elementwise.CopyInto(full.RawNarrow(d, start < 0 ? start + like.Size(d) : start, length), gradient, "narrow_backward");
+        return full;
+    }
+
     // ---- joining ----
 
     public static Tensor Cat(int dim, params Tensor[] tensors)

@@ -250,6 +250,15 @@ public class DerivativeRuleTests
         }, -1, 1, sources);
     }
 
+    [Theory]
+    [InlineData(1, 1, 2)]
+    [InlineData(-1, -3, 3)]
+    [InlineData(0, 0, 1)]
+    public void Narrow_places_the_gradient_in_its_slice(long dim, long start, long length)
+    {
+        Check(g => g.Op("exp", [g.Op("narrow", [In(g, "x", 2, 4)], Attrs.Empty.With("dim", dim).With("start", start).With("length", length))]), -1, 1, ("x", [2, 4]));
+    }
+
     [Fact]
     public void Cat_of_one_input_used_twice_accumulates_both_slices()
     {
@@ -282,7 +291,7 @@ public class DerivativeRuleTests
             .. UnaryNames, .. BinaryNames, "where", "sum", "mean", "amax",
             "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "contiguous", "matmul", "linear", "softmax", "log_softmax",
             "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding", "sign", "scaled_dot_product_attention",
-            "cat", "stack",
+            "cat", "stack", "narrow",
         ];
         string[] differentiable = OpTable.Names.Where(n => OpTable.Get(n).IsDifferentiable && OpTable.Get(n).Kind != OpKind.Source).ToArray();
 

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace DeepGen.Fusion.Tests.Ir;
 
-/// <summary>The shape and dtype rules of cat and stack: symbolic sizes add up, mismatches name the op, the dim and both shapes.</summary>
+/// <summary>The shape and dtype rules of cat, stack and narrow: symbolic sizes add up, mismatches name the op, the dim and both shapes.</summary>
 public class JoinRuleTests
 {
     private static readonly Dim B = Dim.Of("B");
@@ -81,6 +81,20 @@ public class JoinRuleTests
         Assert.Equal("f32[B, 16, 2]", g.TypeOf(g.Op("stack", [a, a], Attrs.Empty.With("dim", -1L))).ToString());
         Assert.Equal("stack: tensor 1 has shape [B, 32] but tensor 0 has [B, 16]; stack needs tensors of equal shape",
             Assert.Throws<ShapeException>(() => g.Op("stack", [a, b], Attrs.Empty.With("dim", 0L))).Message);
+    }
+
+    [Fact]
+    public void Narrow_takes_the_length_and_checks_the_range_when_the_size_is_known()
+    {
+        var g = new GraphBuilder("t");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(16)));
+        Attrs Range(long dim, long start, long length) => Attrs.Empty.With("dim", dim).With("start", start).With("length", length);
+
+        Assert.Equal("f32[B, 8]", g.TypeOf(g.Op("narrow", [x], Range(1, 8, 8))).ToString());
+        Assert.Equal("f32[B, 4]", g.TypeOf(g.Op("narrow", [x], Range(-1, -4, 4))).ToString());
+        Assert.Equal("f32[2, 16]", g.TypeOf(g.Op("narrow", [x], Range(0, 3, 2))).ToString()); // B is checked at run time
+        Assert.Equal("narrow: start 10 and length 8 are out of range for dim 1 of size 16 (input [B, 16])",
+            Assert.Throws<ShapeException>(() => g.Op("narrow", [x], Range(1, 10, 8))).Message);
     }
 
     [Fact]

@@ -105,6 +105,8 @@ internal static class Interpreter
             "unsqueeze" => [RefOps.Unsqueeze(x[0], a)],
             "squeeze" => [RefOps.Squeeze(x[0], a)],
             "contiguous" or "detach" => [x[0]],
+            "narrow" => [RefJoin.Narrow(x[0], a)],
+            "narrow_backward" => [RefJoin.NarrowBackward(x[0], x[1].Shape, a)],
             "cat" => [RefJoin.Cat(x, a)],
             "stack" => [RefJoin.Stack(x, a)],
             "cat_backward" => [RefJoin.CatBackward(x[0], x[1..], a)],

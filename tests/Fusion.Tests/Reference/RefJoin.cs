@@ -2,7 +2,7 @@ using DeepGen.Fusion.Ir;
 
 namespace DeepGen.Fusion.Tests.Reference;
 
-/// <summary>Reference cat and stack, and the slices of their gradients, with plain index loops.</summary>
+/// <summary>Reference narrow, cat and stack, and their gradients, with plain index loops.</summary>
 internal static class RefJoin
 {
     public static RefTensor Cat(RefTensor[] xs, Attrs a)
@@ -88,6 +88,44 @@ internal static class RefJoin
         }
 
         return result;
+    }
+
+    public static RefTensor Narrow(RefTensor x, Attrs a)
+    {
+        (int dim, int start, int length) = NarrowRange(x.Shape, a);
+        int[] shape = (int[])x.Shape.Clone();
+        shape[dim] = length;
+        var result = new RefTensor(shape);
+        for (int i = 0; i < result.Data.Length; i++)
+        {
+            int[] index = RefTensor.Unravel(i, shape);
+            index[dim] += start;
+            result.Data[i] = x[index];
+        }
+
+        return result;
+    }
+
+    /// <summary>Narrow's gradient: <paramref name="g"/> in zeros of <paramref name="inputShape"/>.</summary>
+    public static RefTensor NarrowBackward(RefTensor g, int[] inputShape, Attrs a)
+    {
+        (int dim, int start, _) = NarrowRange(inputShape, a);
+        var result = new RefTensor(inputShape);
+        for (int i = 0; i < g.Data.Length; i++)
+        {
+            int[] index = RefTensor.Unravel(i, g.Shape);
+            index[dim] += start;
+            result[index] = g.Data[i];
+        }
+
+        return result;
+    }
+
+    private static (int Dim, int Start, int Length) NarrowRange(int[] shape, Attrs a)
+    {
+        int dim = RefOps.Norm(a.Int("dim"), shape.Length);
+        int start = (int)a.Int("start");
+        return (dim, start < 0 ? start + shape[dim] : start, (int)a.Int("length"));
     }
 
     private static bool IsLegacyEmpty(RefTensor x) => x.Rank == 1 && x.Shape[0] == 0;

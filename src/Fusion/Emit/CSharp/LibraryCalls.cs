@@ -94,6 +94,10 @@ internal static class LibraryCalls
                 return $"Library.CatBackward({In(0)}, {Int(a.Int("dim"))}, {Int(a.Int("index"))}, {All(1)})";
             case "stack_backward":
                 return $"Library.StackBackward({In(0)}, {In(1)}, {Int(a.Int("dim"))}, {Int(a.Int("index"))})";
+            case "narrow":
+                return $"Library.Narrow({In(0)}, {Int(a.Int("dim"))}, {Int(a.Int("start"))}, {Int(a.Int("length"))})";
+            case "narrow_backward":
+                return $"Library.NarrowBackward({In(0)}, {In(1)}, {Int(a.Int("dim"))}, {Int(a.Int("start"))}, {Int(a.Int("length"))})";
             case "detach":
                 return In(0); // compiled tensors carry no autograd history: the value itself
             case "contiguous":
