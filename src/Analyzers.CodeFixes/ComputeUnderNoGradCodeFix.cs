@@ -13,7 +13,8 @@ namespace DeepGen.Analyzers.CodeFixes;
 /// <summary>
 /// Fixes DG0008 (a gradient cut that reaches Forward's output) by stating that the cut is intended: the cut
 /// expression is computed inside <c>using (Torch.NoGrad()) { ... }</c>, into the local it initialises or
-/// into a new one. Offered where the cut is in a statement of a block (not in an expression-bodied Forward).
+/// into a new one. Offered where the cut is in a statement of a block, or in an expression-bodied method,
+/// which first gets a block body (<c>{ return ...; }</c>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ComputeUnderNoGradCodeFix))]
 [Shared]
@@ -39,18 +40,18 @@ public sealed class ComputeUnderNoGradCodeFix : CodeFixProvider
         {
             if (root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax found
                 || found.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault(n => n.Span == diagnostic.Location.SourceSpan) is not { } cut
-                || cut.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax } statement)
+                || (cut.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax } && ExpressionBodiedMethod(cut) is null))
             {
                 continue;
             }
 
             context.RegisterCodeFix(
-                CodeAction.Create(Title, token => Fix(context.Document, root, cut, statement, token), equivalenceKey: nameof(ComputeUnderNoGradCodeFix)),
+                CodeAction.Create(Title, token => Fix(context.Document, root, cut, token), equivalenceKey: nameof(ComputeUnderNoGradCodeFix)),
                 diagnostic);
         }
     }
 
-    private static async Task<Document> Fix(Document document, SyntaxNode root, InvocationExpressionSyntax cut, StatementSyntax statement, CancellationToken cancellationToken)
+    private static async Task<Document> Fix(Document document, SyntaxNode root, InvocationExpressionSyntax cut, CancellationToken cancellationToken)
     {
         SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (model?.GetTypeInfo(cut, cancellationToken).Type is not { } type)
@@ -58,8 +59,14 @@ public sealed class ComputeUnderNoGradCodeFix : CodeFixProvider
             return document;
         }
 
-        TypeSyntax typeName = ParseTypeName(type.ToMinimalDisplayString(model, statement.SpanStart));
-        ExpressionSyntax noGrad = ParseExpression(TorchInScope(model, statement.SpanStart) ? "Torch.NoGrad()" : "DeepGen.Torch.NoGrad()");
+        TypeSyntax typeName = ParseTypeName(type.ToMinimalDisplayString(model, cut.SpanStart));
+        ExpressionSyntax noGrad = ParseExpression(TorchInScope(model, cut.SpanStart) ? "Torch.NoGrad()" : "DeepGen.Torch.NoGrad()");
+        if (ExpressionBodiedMethod(cut) is { } method)
+        {
+            (root, cut) = WithBlockBody(root, method, cut);
+        }
+
+        StatementSyntax statement = cut.FirstAncestorOrSelf<StatementSyntax>()!;
 
         // A blank line after the using block, as after any block, unless it closes its own block.
         SyntaxTriviaList trailing = statement.GetTrailingTrivia();
@@ -94,6 +101,27 @@ public sealed class ComputeUnderNoGradCodeFix : CodeFixProvider
         }
 
         return document.WithSyntaxRoot(root.ReplaceNode(statement, replacement));
+    }
+
+    /// <summary>The method whose <c>=&gt; expression</c> holds <paramref name="cut"/> outside any statement, else null.</summary>
+    private static MethodDeclarationSyntax? ExpressionBodiedMethod(InvocationExpressionSyntax cut) =>
+        cut.FirstAncestorOrSelf<StatementSyntax>() is null && cut.FirstAncestorOrSelf<ArrowExpressionClauseSyntax>() is { Parent: MethodDeclarationSyntax method } ? method : null;
+
+    /// <summary><c>T M(...) =&gt; e;</c> becomes <c>T M(...) { return e; }</c>, so that the cut can be hoisted before the return; returns the cut in the new tree.</summary>
+    private static (SyntaxNode Root, InvocationExpressionSyntax Cut) WithBlockBody(SyntaxNode root, MethodDeclarationSyntax method, InvocationExpressionSyntax cut)
+    {
+        var marker = new SyntaxAnnotation();
+        MethodDeclarationSyntax marked = method.ReplaceNode(cut, cut.WithAdditionalAnnotations(marker));
+        BlockSyntax body = Block(ReturnStatement(marked.ExpressionBody!.Expression.WithoutTrivia())).WithAdditionalAnnotations(Formatter.Annotation);
+        MethodDeclarationSyntax rewritten = marked
+            .WithExpressionBody(null)
+            .WithSemicolonToken(default)
+            .WithParameterList(marked.ParameterList.WithTrailingTrivia(ElasticCarriageReturnLineFeed))
+            .WithBody(body)
+            .WithTrailingTrivia(marked.SemicolonToken.TrailingTrivia)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        SyntaxNode newRoot = root.ReplaceNode(method, rewritten);
+        return (newRoot, newRoot.GetAnnotatedNodes(marker).OfType<InvocationExpressionSyntax>().Single());
     }
 
     /// <summary>True when <c>Torch</c> at <paramref name="position"/> is DeepGen's (a <c>using DeepGen;</c> or the namespace itself).</summary>

@@ -61,7 +61,35 @@ public class CompiledModelTests
         }
         """;
 
+    internal const string JoinSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Join : Module, ITensorModule
+        {
+            readonly Linear up = new(8, 8);
+            readonly Linear head = new(16, 4);
+
+            public Tensor Forward([Shape("B, 8")] Tensor x)
+            {
+                Tensor gate;
+                using (Torch.NoGrad())
+                {
+                    gate = up.Forward(x).Sigmoid();
+                }
+
+                var joined = Tensor.Cat([x, F.Relu(up.Forward(x)) * gate], dim: 1);
+                var y = head.Forward(joined);
+                return Tensor.Stack([y, y.Tanh()], dim: -1).Sum(-1);
+            }
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
+
+    private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
 
     private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
 
@@ -81,6 +109,12 @@ public class CompiledModelTests
     public void Generated_source_of_the_convnet_matches_the_approved_file()
     {
         Snapshot.Verify("CompiledConvNet", ConvNet.Value.Generated);
+    }
+
+    [Fact]
+    public void Generated_source_of_a_model_with_cat_stack_and_a_no_grad_block_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledJoin", Join.Value.Generated);
     }
 
     [Theory]

@@ -104,7 +104,7 @@ public static class Differentiator
         var reads = new Dictionary<Value, (bool DataUse, string Reason)>();
         foreach (IrNode node in backwardNodes)
         {
-            IReadOnlyList<int> shapeOnly = OpTable.Get(node.Op).ShapeOnlyInputs;
+            OpDef def = OpTable.Get(node.Op);
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 Value v = node.Inputs[i];
@@ -113,7 +113,7 @@ public static class Differentiator
                     continue;
                 }
 
-                bool data = !shapeOnly.Contains(i);
+                bool data = !def.IsShapeOnlyInput(i);
                 reads[v] = reads.TryGetValue(v, out var seen)
                     ? (seen.DataUse || data, seen.Reason)
                     : (data, data ? $"read by {node.Op} %{node.Id}" : $"shape read by {node.Op} %{node.Id}");

@@ -105,6 +105,27 @@ public static class DimMath
         return Dim.Affine(symbol, coefficient, 0);
     }
 
+    /// <summary>The sum of two sizes when it is a constant or one symbol times a constant plus a constant (<c>B + B</c> is <c>2*B</c>); else <see cref="Dim.Unknown"/> (<c>B + C</c>).</summary>
+    public static Dim Add(Dim a, Dim b)
+    {
+        if (a.Kind == DimKind.Constant && b.Kind == DimKind.Constant)
+        {
+            return Dim.Constant(a.Offset + b.Offset);
+        }
+
+        if (a.Kind == DimKind.Constant && b.Kind == DimKind.Symbolic)
+        {
+            (a, b) = (b, a);
+        }
+
+        return (a.Kind, b.Kind) switch
+        {
+            (DimKind.Symbolic, DimKind.Constant) => Dim.Affine(a.Symbol!, a.Scale, a.Offset + b.Offset),
+            (DimKind.Symbolic, DimKind.Symbolic) when a.Symbol == b.Symbol => Dim.Affine(a.Symbol!, a.Scale + b.Scale, a.Offset + b.Offset),
+            _ => Dim.Unknown,
+        };
+    }
+
     /// <summary><paramref name="numerator"/> / <paramref name="denominator"/> when it divides exactly and is representable; else <see cref="Dim.Unknown"/>.</summary>
     public static Dim Divide(Dim numerator, Dim denominator)
     {

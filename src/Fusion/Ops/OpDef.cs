@@ -76,6 +76,9 @@ public abstract class OpDef
     /// <summary>Inputs read only for their runtime shape (<c>sum_to</c>'s reference): the backward saves their shape, not their data.</summary>
     public virtual IReadOnlyList<int> ShapeOnlyInputs => [];
 
+    /// <summary>Whether input <paramref name="input"/> is read for its runtime shape only (ops with any number of inputs override this).</summary>
+    public virtual bool IsShapeOnlyInput(int input) => ShapeOnlyInputs.Contains(input);
+
     /// <summary>False for ops whose outputs carry no gradient (comparisons, argmax, the backward ops themselves).</summary>
     public virtual bool IsDifferentiable => true;
 

@@ -21,7 +21,7 @@ public static class OpTable
     private static Dictionary<string, OpDef> Build()
     {
         var defs = new Dictionary<string, OpDef>(StringComparer.Ordinal);
-        foreach (OpDef def in SourceOpDefs().Concat(ElementOps.All()).Concat(ShapeOps.All()).Concat(ReductionOps.All())
+        foreach (OpDef def in SourceOpDefs().Concat(ElementOps.All()).Concat(ShapeOps.All()).Concat(JoinOps.All()).Concat(ReductionOps.All())
                      .Concat(LinearAlgebraOps.All()).Concat(NeuralOps.All()))
         {
             defs.Add(def.Name, def);

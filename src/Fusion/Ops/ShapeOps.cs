@@ -16,6 +16,14 @@ internal static class ShapeOps
         yield return new RuleOp("squeeze", OpKind.View, 1, 1, Squeeze, c => [c.Op("reshape_as", c.Grad, c.Input(0))]);
         yield return new RuleOp("contiguous", OpKind.View, 1, 1, c => [c.Inputs[0]], c => [c.Grad]);
 
+        // narrow(x) attrs dim, start (negative counts from the end), length: a slice along one dim; its gradient is
+        // narrow_backward(g, x): g placed in zeros of x's runtime shape.
+        yield return new RuleOp("narrow", OpKind.View, 1, 1, Narrow, c => [c.Op("narrow_backward", c.Attrs, c.Grad, c.Input(0))]);
+        yield return new RuleOp("narrow_backward", OpKind.Library, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
+
+        // detach: the same value with no gradient to its input (Tensor.Detach, and values leaving a Torch.NoGrad() block).
+        yield return new RuleOp("detach", OpKind.View, 1, 1, c => [c.Inputs[0]], null);
+
         // Derivative helpers that read their second input's runtime shape only.
         yield return new RuleOp("reshape_as", OpKind.View, 2, 2, c => [c.Inputs[1].WithDType(c.Inputs[0].DType)], null, 1);
         yield return new RuleOp("expand_as", OpKind.View, 2, 2, ExpandAs, null, 1);
@@ -66,6 +74,28 @@ internal static class ShapeOps
 
         Dim merged = DimMath.Product(input.Shape.Skip(start).Take(end - start + 1));
         return [input.WithShape(input.Shape.Take(start).Append(merged).Concat(input.Shape.Skip(end + 1)))];
+    }
+
+    private static IReadOnlyList<TensorType> Narrow(InferContext c)
+    {
+        TensorType input = c.Inputs[0];
+        if (input.Rank == 0)
+        {
+            throw c.Fail("cannot narrow a zero-dimensional tensor");
+        }
+
+        int dim = c.Dim(c.Attrs.Int("dim"), input.Rank);
+        long start = c.Attrs.Int("start");
+        long length = c.Attrs.Int("length");
+        Dim size = input.Shape[dim];
+        long first = start < 0 && size.Kind == DimKind.Constant ? start + size.Offset : start;
+        // A size known only at run time is checked there, by the runtime's narrow.
+        if (length < 0 || (size.Kind == DimKind.Constant && (first < 0 || first + length > size.Offset)))
+        {
+            throw c.Fail($"start {start} and length {length} are out of range for dim {dim} of size {size} (input {input.ShapeText})");
+        }
+
+        return [input.WithShape(input.Shape.Select((d, i) => i == dim ? Dim.Constant(length) : d))];
     }
 
     private static IReadOnlyList<TensorType> Transpose(InferContext c)

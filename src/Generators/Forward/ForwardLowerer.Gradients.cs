@@ -261,11 +261,6 @@ internal sealed partial class ForwardLowerer
                 && dtype is not ("Float32" or "Float64") => $"a conversion to {dtype} has no gradient",
             _ => null,
         };
-
-        /// <summary>True for <c>Torch.NoGrad()</c> or <c>GradMode.NoGrad()</c> as a using's resource.</summary>
-        private static bool IsNoGrad(IOperation? resource) =>
-            resource?.DescendantsAndSelf().OfType<IInvocationOperation>().Any(call =>
-                call.TargetMethod.Name == "NoGrad" && call.TargetMethod.ContainingType?.Name is "Torch" or "GradMode") == true;
     }
 
     /// <summary>True when the member is marked [Buffer] (on a property, possibly through its backing field).</summary>

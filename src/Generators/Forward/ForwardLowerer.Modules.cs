@@ -196,7 +196,15 @@ internal sealed partial class ForwardLowerer
             inner.Locals[argument.Parameter!] = Lower(argument.Value, frame);
         }
 
-        return RunBody(forward, inner);
+        try
+        {
+            return RunBody(forward, inner);
+        }
+        catch (GraphBreakException inside) when (!frame.Model.IsInlined)
+        {
+            // The sub-model's own DG0006 is at the construct; this model's is at its call, so each is reported once, where it can be acted on.
+            throw Break(call.Syntax, $"`{Short(call.Syntax)}`", $"inlines {model.Name}.Forward, which cannot be compiled: {inside.Reason}");
+        }
     }
 
     /// <summary>A call to a method of the model itself (a helper that returns a tensor): its body is inlined.</summary>

@@ -117,6 +117,11 @@ internal sealed partial class ForwardLowerer
 
         switch (name)
         {
+            case "Narrow":
+                Attrs range = Attrs.Empty.With("dim", DimArg(call, "dim", rank, frame)).With("start", IntArg(call, "start", frame)).With("length", IntArg(call, "length", frame));
+                return new TensorOperand(Emit("narrow", [self], range, syntax));
+            case "Detach":
+                return new TensorOperand(Emit("detach", [self], null, syntax));
             case "Gelu":
                 return new TensorOperand(Emit("gelu", [self], Attrs.Empty.With("approximate", TextArg(call, "approximate", frame)), syntax));
             case "Sum" or "Mean" or "Amax":
@@ -159,9 +164,32 @@ internal sealed partial class ForwardLowerer
                 Value condition = Tensor(Arg(call, "condition"), frame);
                 Operand x = Lower(Arg(call, "x"), frame), y = Lower(Arg(call, "y"), frame);
                 return Emit("where", [condition, TensorOrScalar(x, y, syntax), TensorOrScalar(y, x, syntax)], null, syntax);
+            case "Cat" or "Stack":
+                return Join(call, frame);
             default:
                 throw Break(syntax, $"the call to 'Tensor.{call.TargetMethod.Name}'", "is not an operation the compiler knows (tensors made inside Forward are not compiled yet)");
         }
+    }
+
+    /// <summary>
+    /// <c>Tensor.Cat</c> / <c>Tensor.Stack</c> of tensors listed in the code (params arguments, <c>[a, b]</c>,
+    /// <c>new[] { a, b }</c>); the params overloads join on dim 0. A negative dim counts from the end of the
+    /// first tensor's rank (cat) or of the result's (stack).
+    /// </summary>
+    private Value Join(IInvocationOperation call, Frame frame)
+    {
+        SyntaxNode syntax = call.Syntax;
+        string name = call.TargetMethod.Name;
+        IOperation list = Arg(call, "tensors");
+        if (Lower(list, frame) is not ListOperand { Items.Count: > 0 } items)
+        {
+            throw Break(syntax, $"the tensors given to `Tensor.{name}`", "are not a list written in the code (params arguments, [a, b] or new[] { a, b })");
+        }
+
+        Value[] inputs = items.Items.Select(item => AsTensor(item, list.Syntax, $"an element of the tensors given to `Tensor.{name}`")).ToArray();
+        int rank = builder.TypeOf(inputs[0]).Rank + (name == "Stack" ? 1 : 0);
+        long dim = Has(call, "dim") ? DimArg(call, "dim", rank, frame) : 0;
+        return Emit(name == "Cat" ? "cat" : "stack", inputs, Attrs.Empty.With("dim", dim), syntax);
     }
 
     private Operand TensorProperty(IPropertyReferenceOperation property, Frame frame)

@@ -209,11 +209,21 @@ internal sealed partial class ForwardLowerer
         switch (statement)
         {
             case IBlockOperation block:
+                int noGradScopes = frame.NoGradScopes.Count;
                 foreach (IOperation inner in block.Operations)
                 {
                     Run(inner, frame);
                 }
 
+                EndNoGradDeclarations(noGradScopes, frame);
+                break;
+
+            case IUsingOperation { Resources: var resources } noGrad when IsNoGrad(resources):
+                RunNoGrad(noGrad, frame);
+                break;
+
+            case IUsingDeclarationOperation declaration when IsNoGrad(declaration.DeclarationGroup):
+                BeginNoGradDeclaration(declaration, frame);
                 break;
 
             case IVariableDeclarationGroupOperation group:

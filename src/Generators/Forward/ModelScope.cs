@@ -57,4 +57,7 @@ internal sealed class Frame(ModelScope model, string methodName, bool isConstruc
 
     /// <summary>How many loops enclose the statement being run.</summary>
     public int LoopDepth { get; set; }
+
+    /// <summary>The <c>using var _ = Torch.NoGrad();</c> scopes open in the blocks being run, innermost on top, with their declarations.</summary>
+    public Stack<(NoGradScope Scope, SyntaxNode Declaration)> NoGradScopes { get; } = new();
 }

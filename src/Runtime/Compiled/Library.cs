@@ -287,4 +287,55 @@ public static class Library
     }
 
     public static Tensor Contiguous(Tensor x) => x.Contiguous();
+
+    public static Tensor Narrow(Tensor x, int dim, int start, int length)
+    {
+        using var _ = GradMode.NoGrad();
+        return x.Narrow(dim, start, length);
+    }
+
+    /// <summary>The gradient of narrow: <paramref name="gradient"/> in zeros shaped like <paramref name="like"/> (read for its shape only).</summary>
+    public static Tensor NarrowBackward(Tensor gradient, Tensor like, int dim, int start, int length)
+    {
+        using var _ = GradMode.NoGrad();
+        int d = Shapes.NormalizeDim(dim, like.Rank, "narrow_backward");
+        var full = Tensor.Zeros(like.ShapeArray(), gradient.DType);
+        Elementwise.CopyInto(full.RawNarrow(d, start < 0 ? start + like.Size(d) : start, length), gradient, "narrow_backward");
+        return full;
+    }
+
+    // ---- joining ----
+
+    public static Tensor Cat(int dim, params Tensor[] tensors)
+    {
+        using var _ = GradMode.NoGrad();
+        return Tensor.Cat(tensors, dim);
+    }
+
+    public static Tensor Stack(int dim, params Tensor[] tensors)
+    {
+        using var _ = GradMode.NoGrad();
+        return Tensor.Stack(tensors, dim);
+    }
+
+    /// <summary>Input <paramref name="index"/>'s slice of cat's gradient, in its dtype; <paramref name="inputs"/> are read for their sizes only.</summary>
+    public static Tensor CatBackward(Tensor gradient, int dim, int index, params Tensor[] inputs)
+    {
+        using var _ = GradMode.NoGrad();
+        var piece = inputs[index];
+        // a 1-d empty input took no part in the cat (PyTorch's legacy rule) and gets an empty gradient
+        if (piece.Rank == 1 && piece.Size(0) == 0) return Tensor.Zeros([0], piece.DType);
+        int d = Shapes.NormalizeDim(dim, gradient.Rank, "cat_backward");
+        int start = 0;
+        for (int i = 0; i < index; i++)
+            if (!(inputs[i].Rank == 1 && inputs[i].Size(0) == 0)) start += inputs[i].Size(d);
+        return gradient.Narrow(d, start, piece.Size(d)).To(piece.DType);
+    }
+
+    /// <summary>The slice of stack's gradient at <paramref name="index"/> along dim, in the dtype of <paramref name="like"/> (read for its dtype only).</summary>
+    public static Tensor StackBackward(Tensor gradient, Tensor like, int dim, int index)
+    {
+        using var _ = GradMode.NoGrad();
+        return gradient.Select(dim, index).To(like.DType);
+    }
 }

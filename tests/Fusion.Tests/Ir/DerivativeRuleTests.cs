@@ -234,6 +234,55 @@ public class DerivativeRuleTests
             ("w1", [8, 4]), ("b1", [8]), ("w2", [4, 8]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Cat_hands_each_input_its_slice(long dim)
+    {
+        // a [2, 3] and a [2, 4] join on the last dim; on dim 0 the shapes are [2, 3] and [5, 3]
+        (string, int[])[] sources = dim == 0 ? [("a", [2, 3]), ("b", [5, 3]), ("c", [1, 3])] : [("a", [2, 3]), ("b", [2, 4]), ("c", [2, 1])];
+        Check(g =>
+        {
+            Value[] inputs = sources.Select(s => In(g, s.Item1, s.Item2)).ToArray();
+            Value joined = g.Op("cat", [inputs[0], g.Op("mul", [inputs[1], inputs[1]]), inputs[2]], Attrs.Empty.With("dim", dim));
+            return g.Op("tanh", [joined]);
+        }, -1, 1, sources);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 2)]
+    [InlineData(-1, -3, 3)]
+    [InlineData(0, 0, 1)]
+    public void Narrow_places_the_gradient_in_its_slice(long dim, long start, long length)
+    {
+        Check(g => g.Op("exp", [g.Op("narrow", [In(g, "x", 2, 4)], Attrs.Empty.With("dim", dim).With("start", start).With("length", length))]), -1, 1, ("x", [2, 4]));
+    }
+
+    [Fact]
+    public void Cat_of_one_input_used_twice_accumulates_both_slices()
+    {
+        Check(g =>
+        {
+            Value x = In(g, "x", 2, 3);
+            return g.Op("cat", [x, g.Op("exp", [x])], Attrs.Empty.With("dim", 0L));
+        }, -1, 1, ("x", [2, 3]));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public void Stack_hands_each_input_its_slice(long dim)
+    {
+        Check(g =>
+        {
+            Value a = In(g, "a", 2, 3);
+            Value b = In(g, "b", 2, 3);
+            return g.Op("sigmoid", [g.Op("stack", [a, g.Op("mul", [a, b]), b], Attrs.Empty.With("dim", dim))]);
+        }, -1, 1, ("a", [2, 3]), ("b", [2, 3]));
+    }
+
     [Fact]
     public void Every_differentiable_op_is_covered_by_a_test_here()
     {
@@ -242,6 +291,7 @@ public class DerivativeRuleTests
             .. UnaryNames, .. BinaryNames, "where", "sum", "mean", "amax",
             "reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "contiguous", "matmul", "linear", "softmax", "log_softmax",
             "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout", "embedding", "sign", "scaled_dot_product_attention",
+            "cat", "stack", "narrow",
         ];
         string[] differentiable = OpTable.Names.Where(n => OpTable.Get(n).IsDifferentiable && OpTable.Get(n).Kind != OpKind.Source).ToArray();
 

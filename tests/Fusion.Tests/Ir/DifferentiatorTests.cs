@@ -1,5 +1,6 @@
 using DeepGen.Fusion.Autodiff;
 using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Tests.Reference;
 using Xunit;
 using static DeepGen.Fusion.Tests.Ir.TestGraphs;
 
@@ -92,6 +93,31 @@ public class DifferentiatorTests
         TrainingGraphs t = Differentiator.Derive(g.Build());
 
         Assert.Equal(["x"], t.Grads.Select(gr => gr.Name));
+    }
+
+    [Fact]
+    public void Detach_stops_the_gradient_of_its_input()
+    {
+        // out = x * w + detach(x * x) * w: x's gradient comes from the first term only, w's from both.
+        var g = new GraphBuilder("t.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float64, 3));
+        Value w = g.Input("w", TensorType.Of(ScalarType.Float64, 3));
+        Value cut = g.Op("detach", [g.Op("mul", [x, x])]);
+        g.Output(g.Op("add", [g.Op("mul", [x, w]), g.Op("mul", [cut, w])]));
+        var sources = new Dictionary<string, RefTensor> { ["x"] = new([3], [1, 2, 3]), ["w"] = new([3], [0.5, -1, 2]) };
+
+        TrainingGraphs t = Differentiator.Derive(g.Build());
+        IReadOnlyList<RefTensor> forward = Interpreter.Run(t.Forward, sources);
+        var backwardSources = new Dictionary<string, RefTensor> { ["grad0"] = new([3], [1, 1, 1]) };
+        for (int i = 0; i < t.Saved.Count; i++)
+        {
+            backwardSources["saved" + i] = forward[t.UserOutputs + i];
+        }
+
+        IReadOnlyList<RefTensor> grads = Interpreter.Run(t.Backward, backwardSources);
+
+        Assert.Equal([0.5, -1, 2], grads[Assert.Single(t.Grads, gr => gr.Name == "x").BackwardOutput].Data);
+        Assert.Equal([2, 6, 12], grads[Assert.Single(t.Grads, gr => gr.Name == "w").BackwardOutput].Data);
     }
 
     [Fact]

@@ -22,6 +22,31 @@ public class LibraryTests
     }
 
     [Fact]
+    public void Cat_and_stack_and_their_gradients_match_eager_with_promotion_and_a_legacy_empty_input()
+    {
+        var a = Leaf(Randn(1, 3, 2));
+        var b = Leaf(Randn(2, 3, 4).To(DType.Float64));
+        var empty = Leaf(Tensor.Zeros([0], DType.Float32));
+        var g = Randn(3, 3, 6).To(DType.Float64);
+        Tensor.Cat([a, empty, b], -1).Backward(g);
+
+        Close(Tensor.Cat([a, empty, b], -1), Library.Cat(-1, a, empty, b), "cat");
+        var ga = Library.CatBackward(g, -1, 0, a, empty, b);
+        Assert.Equal(DType.Float32, ga.DType); // each input's gradient in its own dtype, as eager autograd gives it
+        Close(a.Grad!, ga, "cat grad a");
+        Close(b.Grad!, Library.CatBackward(g, -1, 2, a, empty, b), "cat grad b");
+        Assert.Equal([0], Library.CatBackward(g, -1, 1, a, empty, b).ShapeArray());
+
+        var x = Leaf(Randn(4, 2, 5));
+        var y = Leaf(Randn(5, 2, 5));
+        var gs = Randn(6, 2, 2, 5);
+        Tensor.Stack([x, y], 1).Backward(gs);
+        Close(Tensor.Stack([x, y], 1), Library.Stack(1, x, y), "stack");
+        Close(x.Grad!, Library.StackBackward(gs, x, 1, 0), "stack grad x");
+        Close(y.Grad!, Library.StackBackward(gs, y, 1, 1), "stack grad y");
+    }
+
+    [Fact]
     public void Linear_and_matmul_epilogues_match_eager()
     {
         var x = Randn(1, 7, 33);

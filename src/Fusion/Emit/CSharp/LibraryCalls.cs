@@ -20,6 +20,7 @@ internal static class LibraryCalls
         string In(int i) => arg(node.Inputs[i]);
         string Opt(int i) => node.Inputs.Count > i ? In(i) : "null";
         string Relu() => relu ? ", relu: true" : string.Empty;
+        string All(int from) => string.Join(", ", node.Inputs.Skip(from).Select(arg));
         switch (node.Op)
         {
             case "linear":
@@ -86,6 +87,19 @@ internal static class LibraryCalls
                 return $"Library.Unsqueeze({In(0)}, {Int(a.Int("dim"))})";
             case "squeeze":
                 return $"Library.Squeeze({In(0)}, {(a.Has("dim") ? Int(a.Int("dim")) : "null")})";
+            case "cat":
+            case "stack":
+                return $"Library.{Title(node.Op)}({Int(a.Int("dim"))}, {All(0)})";
+            case "cat_backward":
+                return $"Library.CatBackward({In(0)}, {Int(a.Int("dim"))}, {Int(a.Int("index"))}, {All(1)})";
+            case "stack_backward":
+                return $"Library.StackBackward({In(0)}, {In(1)}, {Int(a.Int("dim"))}, {Int(a.Int("index"))})";
+            case "narrow":
+                return $"Library.Narrow({In(0)}, {Int(a.Int("dim"))}, {Int(a.Int("start"))}, {Int(a.Int("length"))})";
+            case "narrow_backward":
+                return $"Library.NarrowBackward({In(0)}, {In(1)}, {Int(a.Int("dim"))}, {Int(a.Int("start"))}, {Int(a.Int("length"))})";
+            case "detach":
+                return In(0); // compiled tensors carry no autograd history: the value itself
             case "contiguous":
                 return $"Library.Contiguous({In(0)})";
             default:
