@@ -64,5 +64,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
         // The compiled forward: Forward lowered to Fusion IR (ForwardPipeline), then the C# emitter.
         IncrementalValuesProvider<ForwardModel?> forwards = ForwardPipeline.Register(context, projectDirectory);
         context.RegisterSourceOutput(forwards, CompiledForwardOutput.Emit);
+
+        // model.Forward(x) calls in the project, sent to the compiled dispatch when the project opts in.
+        ForwardCalls.Register(context, forwards);
     }
 }

@@ -23,4 +23,10 @@ public static class TrackingNames
 
     /// <summary>Each compilable model's <see cref="ForwardModel"/> (or null): the input of the forward emitter, with no locations.</summary>
     public const string Forward = nameof(Forward);
+
+    /// <summary>Whether the project lists DeepGen.Interceptors in InterceptorsNamespaces.</summary>
+    public const string InterceptorsEnabled = nameof(InterceptorsEnabled);
+
+    /// <summary>The <c>model.Forward(x)</c> calls of the project that could be intercepted.</summary>
+    public const string ForwardCalls = nameof(ForwardCalls);
 }
