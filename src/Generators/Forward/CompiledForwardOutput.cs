@@ -37,7 +37,8 @@ internal static class CompiledForwardOutput
             model.ClassName,
             model.SourceDisplayPath,
             ImplementsTensorModule: true,
-            model.Graph);
+            model.Graph,
+            model.Parts);
         try
         {
             return ModelEmitter.Emit(spec);

@@ -1,0 +1,27 @@
+using DeepGen.Fusion.Ir;
+
+namespace DeepGen.Fusion.Emit.CSharp;
+
+/// <summary>
+/// One piece of a <c>Forward</c> split at graph breaks (TorchDynamo's): a compiled region or the eager
+/// statements between two. The dispatch runs the pieces in order; the C# locals of <c>Forward</c> carry
+/// the tensors from one to the next.
+/// </summary>
+public abstract record ForwardPart;
+
+/// <summary>A compiled region: its own graph, forward, backward and autograd node.</summary>
+/// <param name="Graph">
+/// The region's graph (not yet specialised or differentiated). Its arguments are named after the C# locals
+/// they read (the Forward argument, or tensors that an earlier region or eager statement left), and it
+/// returns one tensor.
+/// </param>
+/// <param name="Output">The local the result is assigned to, or null when the region ends with Forward's <c>return</c>.</param>
+/// <param name="DeclaresOutput">True when the dispatch declares <paramref name="Output"/> here (its first assignment there).</param>
+public sealed record CompiledPart(IrGraph Graph, string? Output, bool DeclaresOutput) : ForwardPart;
+
+/// <summary>Statements of <c>Forward</c> that run eagerly, copied as written.</summary>
+/// <param name="Code">The statements' source text, re-indented to start at column 0.</param>
+/// <param name="Line">The 1-based line of the first statement in the model's file (for the comment).</param>
+/// <param name="Reason">Why they are not compiled (the graph break's reason), or "" for a plain <c>return</c> of a local.</param>
+/// <param name="NullableEnabled">True when the model's code has nullable annotations and warnings enabled there.</param>
+public sealed record EagerPart(string Code, int Line, string Reason, bool NullableEnabled) : ForwardPart;
