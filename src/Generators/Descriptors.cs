@@ -62,12 +62,6 @@ public static class Descriptors
         description: "DeepGen compiles a model's Forward when it can read it at build time: tensor locals, DeepGen's ops and operators, built-in layers, other [Model] classes, loops with bounds known at build time. A top-level statement of Forward it cannot compile (a branch on a tensor's value, an unknown call, a loop with a run-time bound) runs eagerly, as written, between compiled regions of the statements before and after it; where that cannot be done, the whole Forward runs on the eager path. Either way it computes the same result.",
         helpLinkUri: "docs/diagnostics/DG0006.md");
 
-    /// <summary>DG0006's second argument when the whole Forward runs on the eager path.</summary>
-    public const string RunsEagerly = "eagerly";
-
-    /// <summary>DG0006's second argument when only the statement reported runs eagerly, between compiled regions.</summary>
-    public const string RunsBetweenRegions = "this statement eagerly, between compiled regions";
-
     /// <summary>DG0007: a shape error found at build time in a model's <c>Forward</c>.</summary>
     public static readonly DiagnosticDescriptor ShapeError = new(
         id: "DG0007",

@@ -6,8 +6,13 @@ namespace DeepGen.Analyzers.Tests;
 /// <summary>DG0006 (graph breaks) and DG0007 (shape errors) at their exact spans, and near misses that compile silently.</summary>
 public class ForwardDiagnosticTests
 {
+    /// <summary>DG0006 for a Forward that runs eagerly as a whole.</summary>
     private static DiagnosticResult DG0006(int markup, string model, string reason) =>
-        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, reason);
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.WholeForward, reason);
+
+    /// <summary>DG0006 for a statement that runs eagerly between compiled regions.</summary>
+    private static DiagnosticResult DG0006Between(int markup, string model, string reason) =>
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.BetweenRegions, reason);
 
     private static DiagnosticResult DG0007(int markup, string model, string message) =>
         new DiagnosticResult(Generators.Descriptors.ShapeError).WithLocation(markup).WithArguments(model, message);
@@ -46,7 +51,7 @@ public class ForwardDiagnosticTests
                     return h;
                 }
             """));
-        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 14 branches on a tensor's value"));
+        test.ExpectedDiagnostics.Add(DG0006Between(0, "Net", "the `if` at line 14 branches on a tensor's value"));
         await test.RunAsync();
     }
 
@@ -137,7 +142,7 @@ public class ForwardDiagnosticTests
             }
             """);
         test.ExpectedDiagnostics.Add(DG0006(0, "Signs", "the call to 'Tensor.Sign' at line 9 is not an operation the compiler knows"));
-        test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only, and compiled regions cannot go around it: it declares 'twice', which later code reads and which is not a tensor; only tensors pass between compiled and eager code"));
         test.ExpectedDiagnostics.Add(DG0006(2, "Repeated", "the `for` at line 27 has a bound known only at run time: `i < x.Size(0)`, which depends on a size known only at run time"));
         test.ExpectedDiagnostics.Add(DG0006(3, "Unannotated", "parameter 'x' at line 39 has no [Shape] annotation, so its rank is not known at build time; annotate it, e.g. [Shape(\"B, 784\")]"));
         test.ExpectedDiagnostics.Add(DG0006(4, "Logged", "the call `Console.WriteLine(x)` at line 47 has a side effect or a discarded result the compiled graph cannot keep"));

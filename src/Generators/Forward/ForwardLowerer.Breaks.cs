@@ -53,7 +53,7 @@ internal sealed partial class ForwardLowerer
 
                 frame.Result = null;
                 run.Breaks[i] = graphBreak;
-                if (WhyNotEager(run, i, frame) is { } why)
+                if (WhyNotEager(run, i, frame, graphBreak) is { } why)
                 {
                     throw CannotSplit(graphBreak, why);
                 }
@@ -69,13 +69,13 @@ internal sealed partial class ForwardLowerer
 
     /// <summary>DG0006 for a Forward that runs eagerly as a whole.</summary>
     private static DiagnosticInfo WholeForwardEager(INamedTypeSymbol type, GraphBreakException graphBreak) =>
-        new(Descriptors.GraphBreak, LocationInfo.From(graphBreak.Location), new[] { type.Name, Descriptors.RunsEagerly, graphBreak.Reason }.ToEquatableArray());
+        new(Descriptors.GraphBreak, LocationInfo.From(graphBreak.Location), new[] { type.Name, EagerScope.WholeForward, graphBreak.Reason }.ToEquatableArray());
 
     /// <summary>
     /// Why statement <paramref name="index"/> cannot run eagerly between compiled regions, or null; when it
     /// can, binds the tensors it assigns that matter later to new inputs of their types.
     /// </summary>
-    private string? WhyNotEager(TopLevelRun run, int index, Frame frame)
+    private string? WhyNotEager(TopLevelRun run, int index, Frame frame, GraphBreakException graphBreak)
     {
         IOperation statement = run.Statements[index];
         bool last = index == run.Statements.Length - 1;
@@ -120,7 +120,7 @@ internal sealed partial class ForwardLowerer
         }
 
         Dictionary<ISymbol, TensorType> types = new(SymbolEqualityComparer.Default);
-        if (TypeAssignments(statement, frame, needed, types) is { } untyped)
+        if (TypeAssignments(statement, frame, needed, types, graphBreak.Reason) is { } untyped)
         {
             return untyped;
         }
@@ -138,7 +138,7 @@ internal sealed partial class ForwardLowerer
     /// as if each ran once, and gives each local of <paramref name="needed"/> the one type all its values have
     /// (and had before, for a local bound before it). Returns why not, or null.
     /// </summary>
-    private string? TypeAssignments(IOperation statement, Frame frame, HashSet<ISymbol> needed, Dictionary<ISymbol, TensorType> types)
+    private string? TypeAssignments(IOperation statement, Frame frame, HashSet<ISymbol> needed, Dictionary<ISymbol, TensorType> types, string breakReason)
     {
         var aside = new Frame(frame.Model, frame.MethodName);
         foreach (KeyValuePair<ISymbol, Operand> local in frame.Locals)
@@ -197,7 +197,7 @@ internal sealed partial class ForwardLowerer
         {
             if (failures.TryGetValue(local, out string? failure))
             {
-                return $"the shape of '{local.Name}' after it is not known at build time ({failure})";
+                return $"the shape of '{local.Name}' after it is not known at build time" + (failure == breakReason ? string.Empty : $" ({failure})");
             }
 
             List<TensorType> values = seen[local];
@@ -295,7 +295,7 @@ internal sealed partial class ForwardLowerer
             signature,
             parts.ToEquatableArray());
         EquatableArray<DiagnosticInfo> diagnostics = run.Breaks.OrderBy(b => b.Key)
-            .Select(b => new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(b.Value.Location), new[] { type.Name, Descriptors.RunsBetweenRegions, b.Value.Reason }.ToEquatableArray()))
+            .Select(b => new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(b.Value.Location), new[] { type.Name, EagerScope.BetweenRegions, b.Value.Reason }.ToEquatableArray()))
             .ToEquatableArray();
         return new ForwardLowering(model, spec.SourcePath, diagnostics);
     }
@@ -374,7 +374,7 @@ internal sealed partial class ForwardLowerer
         {
             if (computes)
             {
-                return $"the compiled code before it computes nothing that later code reads";
+                return "the statements before it compute only values that nothing after it reads";
             }
 
             parts.Add(Verbatim(statements[0].Syntax, statements[statements.Length - 1].Syntax, string.Empty));

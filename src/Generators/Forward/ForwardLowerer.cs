@@ -125,7 +125,7 @@ internal sealed partial class ForwardLowerer
             // warnings as errors): the model runs eagerly, and the diagnostic says what to report.
             Location where = forward.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
             string reason = $"{type.Name}.Forward at line {where.GetLineSpan().StartLinePosition.Line + 1} could not be lowered because of an internal error of DeepGen's front-end ({error.GetType().Name}: {error.Message}); please report it";
-            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(where), new[] { type.Name, Descriptors.RunsEagerly, reason }.ToEquatableArray());
+            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(where), new[] { type.Name, EagerScope.WholeForward, reason }.ToEquatableArray());
             return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
         }
     }
