@@ -150,6 +150,115 @@ public class ForwardDiagnosticTests
     }
 
     [Fact]
+    public async Task Breaks_that_compiled_regions_cannot_go_around_leave_the_whole_forward_eager_and_say_why()
+    {
+        var test = Verifiers.Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Reshaped : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = h.View(-1, 4, 4);
+                    }
+
+                    return h * 2;
+                }
+            }
+
+            [Model]
+            public partial class EarlyExit : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#1:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        return h;
+                    }
+
+                    return F.Relu(h);
+                }
+            }
+
+            [Model]
+            public partial class Counted : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    int steps = 2;
+                    var h = fc.Forward(x);
+                    {|#2:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = h * steps;
+                    }
+
+                    return F.Relu(h);
+                }
+            }
+
+            [Model]
+            public partial class TwoResults : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var a = fc.Forward(x);
+                    var b = F.Relu(a);
+                    {|#3:if (a.Sum().Item<float>() > 0)|}
+                    {
+                        a = a * 2;
+                    }
+
+                    return a + b;
+                }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0006(0, "Reshaped", "the `if` at line 13 branches on a tensor's value, and compiled regions cannot go around it: 'h' may be f32[B, 16] or f32[B, 4, 4] after it, depending on the path taken"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "EarlyExit", "the `if` at line 30 branches on a tensor's value, and compiled regions cannot go around it: it returns from Forward before its last statement"));
+        test.ExpectedDiagnostics.Add(DG0006(2, "Counted", "the `if` at line 48 branches on a tensor's value, and compiled regions cannot go around it: it uses 'steps', which is not a tensor the code before it computes; only tensors pass between compiled and eager code"));
+        test.ExpectedDiagnostics.Add(DG0006(3, "TwoResults", "the `if` at line 66 branches on a tensor's value, and compiled regions cannot go around it: the compiled code before it would hand it 2 tensors (a, b), and a compiled region returns one so far"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Each_eager_statement_between_compiled_regions_is_reported()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Linear fc = new(16, 16), head = new(16, 4);",
+            """
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    h = F.Gelu(h);
+                    {|#1:Console.WriteLine(h)|};
+                    return head.Forward(h);
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0006Between(0, "Net", "the `if` at line 14 branches on a tensor's value"));
+        test.ExpectedDiagnostics.Add(DG0006Between(1, "Net", "the call `Console.WriteLine(h)` at line 20 has a side effect or a discarded result the compiled graph cannot keep"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task A_shape_error_is_reported_at_the_expression_with_the_shapes()
     {
         var test = Verifiers.Generator(Model(

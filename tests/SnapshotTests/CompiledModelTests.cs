@@ -61,7 +61,37 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>A data-dependent branch (a graph break) between two layers: two compiled regions around it.</summary>
+    internal const string GateSource = """
+        using System.Linq;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Gate : Module, ITensorModule
+        {
+            readonly Linear fc = new(16, 16);
+            readonly Dropout dropout = new(0.1);
+            readonly Linear head = new(16, 4);
+
+            public Tensor Forward([Shape("B, 16")] Tensor x)
+            {
+                var h = dropout.Forward(fc.Forward(x));
+                if (h.Sum().Item<float>() > 0)
+                {
+                    // only when the sum is positive
+                    h = F.Relu(h);
+                }
+
+                return head.Forward(h);
+            }
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
+
+    private static readonly Lazy<EmittedModel> Gate = new(() => EmittedModel.Build("Gate", GateSource));
 
     private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
 
@@ -81,6 +111,60 @@ public class CompiledModelTests
     public void Generated_source_of_the_convnet_matches_the_approved_file()
     {
         Snapshot.Verify("CompiledConvNet", ConvNet.Value.Generated);
+    }
+
+    [Fact]
+    public void Generated_source_of_a_model_with_a_graph_break_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledGate", Gate.Value.Generated);
+    }
+
+    [Theory]
+    [InlineData(true, 1.0)]
+    [InlineData(true, -1.0)]
+    [InlineData(false, 1.0)]
+    [InlineData(false, -1.0)]
+    public void A_model_split_at_a_graph_break_matches_eager_on_both_branches(bool training, double sign)
+    {
+        EmittedModel emitted = Gate.Value;
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Train(training);
+        compiled.Train(training);
+
+        // fc's bias, far from 0, picks the branch
+        var state = eager.StateDict();
+        state["fc.bias"] = Tensor.Full([16], 4 * sign);
+        eager.LoadStateDict(state);
+        compiled.LoadStateDict(state);
+        var x = Tensor.Randn([5, 16], generator: new Generator(3));
+        var target = Tensor.FromArray(new long[] { 0, 1, 2, 3, 0 });
+        long calls = CompiledDispatch.CompiledCalls;
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            Torch.ManualSeed(8);
+            var expected = emitted.Eager(eager, x);
+            Torch.ManualSeed(8);
+            var actual = EmittedModel.Compiled(compiled, x);
+            Assert.Null(CompiledDispatch.LastFallback);
+            Assert.Equal(2, CompiledDispatch.CompiledCalls - calls);
+            Close(expected, actual, "output");
+            F.CrossEntropy(expected, target).Backward();
+            F.CrossEntropy(actual, target).Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        var eagerParameters = eager.NamedParameters().ToList();
+        var compiledParameters = compiled.NamedParameters().ToList();
+        for (int i = 0; i < eagerParameters.Count; i++)
+        {
+            Close(eagerParameters[i].Value.Grad!, compiledParameters[i].Value.Grad!, "grad " + eagerParameters[i].Key);
+        }
     }
 
     [Theory]

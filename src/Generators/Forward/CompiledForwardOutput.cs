@@ -38,7 +38,8 @@ internal static class CompiledForwardOutput
             model.SourceDisplayPath,
             ImplementsTensorModule: true,
             model.Graph,
-            model.Parts);
+            model.Parts,
+            model.Usings);
         try
         {
             return ModelEmitter.Emit(spec);

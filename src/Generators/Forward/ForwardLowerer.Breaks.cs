@@ -3,6 +3,8 @@ using DeepGen.Fusion;
 using DeepGen.Fusion.Emit.CSharp;
 using DeepGen.Fusion.Ir;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DeepGen.Generators;
@@ -293,7 +295,8 @@ internal sealed partial class ForwardLowerer
             parameters.ToEquatableArray(),
             signature.Nodes.Select(_ => string.Empty).ToEquatableArray(),
             signature,
-            parts.ToEquatableArray());
+            parts.ToEquatableArray(),
+            UsingDirectives(Declaration(forward)));
         EquatableArray<DiagnosticInfo> diagnostics = run.Breaks.OrderBy(b => b.Key)
             .Select(b => new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(b.Value.Location), new[] { type.Name, EagerScope.BetweenRegions, b.Value.Reason }.ToEquatableArray()))
             .ToEquatableArray();
@@ -391,6 +394,18 @@ internal sealed partial class ForwardLowerer
         parts.Add(new CompiledPart(region.builder.Build(), output, output is not null && declared.Add(output)));
         parameters.AddRange(region.parameters);
         return null;
+    }
+
+    /// <summary>The using directives in scope at <paramref name="node"/>: its file's, then its namespaces', outermost first.</summary>
+    private static EquatableArray<string> UsingDirectives(SyntaxNode node)
+    {
+        IEnumerable<UsingDirectiveSyntax> directives = node.SyntaxTree.GetRoot() is CompilationUnitSyntax unit ? unit.Usings : [];
+        foreach (BaseNamespaceDeclarationSyntax space in node.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse())
+        {
+            directives = directives.Concat(space.Usings);
+        }
+
+        return directives.Where(d => d.GlobalKeyword.IsKind(SyntaxKind.None)).Select(d => d.WithoutTrivia().ToString()).Distinct().ToEquatableArray();
     }
 
     /// <summary>The source text from <paramref name="first"/> to <paramref name="last"/>, re-indented to column 0.</summary>

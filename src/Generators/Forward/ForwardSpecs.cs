@@ -24,6 +24,7 @@ namespace DeepGen.Generators;
 /// <paramref name="Parameters"/> holds every region's parameters (each <see cref="ForwardParameter.Node"/> in
 /// its own region's graph) and <paramref name="NodeText"/> is empty text for <paramref name="Graph"/>'s nodes.
 /// </param>
+/// <param name="Usings">For a split Forward, the using directives of its file (the eager statements are copied from there).</param>
 internal sealed record ForwardModel(
     string Namespace,
     string ClassName,
@@ -34,7 +35,8 @@ internal sealed record ForwardModel(
     EquatableArray<ForwardParameter> Parameters,
     EquatableArray<string> NodeText,
     IrGraph Graph,
-    EquatableArray<ForwardPart> Parts = default);
+    EquatableArray<ForwardPart> Parts = default,
+    EquatableArray<string> Usings = default);
 
 /// <summary>A parameter or buffer that the compiled forward reads.</summary>
 /// <param name="Node">The id of its <c>parameter</c>/<c>buffer</c> node in the graph.</param>

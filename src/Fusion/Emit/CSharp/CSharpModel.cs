@@ -19,6 +19,7 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// Empty for a Forward compiled whole; else Forward split at graph breaks into compiled regions and eager
 /// statements, in order (honoured when Forward takes one tensor and the class is an ITensorModule).
 /// </param>
+/// <param name="Usings">The using directives of the model's file (<c>using System.Linq;</c>), for the eager statements copied from it.</param>
 public sealed record CSharpModel(
     string? Namespace,
     EquatableArray<string> ContainingTypes,
@@ -26,4 +27,5 @@ public sealed record CSharpModel(
     string SourceFile,
     bool ImplementsTensorModule,
     IrGraph Forward,
-    EquatableArray<ForwardPart> Parts = default);
+    EquatableArray<ForwardPart> Parts = default,
+    EquatableArray<string> Usings = default);

@@ -68,6 +68,11 @@ public static partial class ModelEmitter
         w.Line("using System.Runtime.Intrinsics;");
         w.Line("using DeepGen;");
         w.Line("using DeepGen.Compiled;");
+        foreach (string directive in model.Usings.Where(u => u is not ("using System;" or "using System.Runtime.Intrinsics;" or "using DeepGen;" or "using DeepGen.Compiled;")))
+        {
+            w.Line(directive);
+        }
+
         w.Line();
         if (model.Namespace is { Length: > 0 } ns)
         {
