@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using DeepGen.Fusion;
 using DeepGen.Fusion.Emit.CSharp;
 using DeepGen.Fusion.Ir;
@@ -355,7 +356,15 @@ internal sealed partial class ForwardLowerer
         }
         else
         {
-            HashSet<ISymbol> readLater = ReadSymbols(run.Statements.Skip(end));
+            // eager code must find every local it assigns declared, so all it names counts as read
+            var readLater = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            for (int i = end; i < run.LocalsBefore.Count; i++)
+            {
+                readLater.UnionWith(run.Breaks.ContainsKey(i)
+                    ? run.Statements[i].DescendantsAndSelf().Select(ReferencedSymbol).OfType<ISymbol>()
+                    : ReadSymbols([run.Statements[i]]));
+            }
+
             foreach (KeyValuePair<ISymbol, Operand> local in frame.Locals.Where(l => l.Value is TensorOperand && readLater.Contains(l.Key)))
             {
                 var value = ((TensorOperand)local.Value).Value;
@@ -408,6 +417,8 @@ internal sealed partial class ForwardLowerer
         return directives.Where(d => d.GlobalKeyword.IsKind(SyntaxKind.None)).Select(d => d.WithoutTrivia().ToString()).Distinct().ToEquatableArray();
     }
 
+    private static readonly Regex LineNumber = new(@" at line \d+", RegexOptions.CultureInvariant);
+
     /// <summary>The source text from <paramref name="first"/> to <paramref name="last"/>, re-indented to column 0.</summary>
     private EagerPart Verbatim(SyntaxNode first, SyntaxNode last, string reason)
     {
@@ -428,8 +439,7 @@ internal sealed partial class ForwardLowerer
         NullableContext nullable = Model(first.SyntaxTree).GetNullableContext(first.SpanStart);
         return new EagerPart(
             string.Join("\n", lines),
-            first.GetLocation().GetLineSpan().StartLinePosition.Line + 1,
-            reason,
+            LineNumber.Replace(reason, string.Empty),
             nullable.AnnotationsEnabled() && nullable.WarningsEnabled());
     }
 

@@ -21,7 +21,9 @@ public sealed record CompiledPart(IrGraph Graph, string? Output, bool DeclaresOu
 
 /// <summary>Statements of <c>Forward</c> that run eagerly, copied as written.</summary>
 /// <param name="Code">The statements' source text, re-indented to start at column 0.</param>
-/// <param name="Line">The 1-based line of the first statement in the model's file (for the comment).</param>
-/// <param name="Reason">Why they are not compiled (the graph break's reason), or "" for a plain <c>return</c> of a local.</param>
+/// <param name="Reason">
+/// Why they are not compiled (the graph break's reason, without line numbers, so that an edit that only
+/// moves code leaves the emit cached), or "" for statements without tensor operations (<c>return h;</c>).
+/// </param>
 /// <param name="NullableEnabled">True when the model's code has nullable annotations and warnings enabled there.</param>
-public sealed record EagerPart(string Code, int Line, string Reason, bool NullableEnabled) : ForwardPart;
+public sealed record EagerPart(string Code, string Reason, bool NullableEnabled) : ForwardPart;
