@@ -167,6 +167,90 @@ public class CompiledModelTests
         }
     }
 
+    /// <summary>Split models whose eager statements come first, last (with the return), in a file without nullable warnings, and assign the argument.</summary>
+    public static TheoryData<string, string> SplitShapes() => new()
+    {
+        {
+            "EagerFirst", """
+                if (x.Mean().Item<float>() > 0)
+                {
+                    x = x * 2;
+                }
+
+                var h = fc.Forward(x);
+                return F.Relu(h);
+            """
+        },
+        {
+            "EagerLast", """
+                var h = F.Tanh(fc.Forward(x));
+                return h.Mean().Item<float>() > 0 ? h * 2 : -h;
+            """
+        },
+        {
+            "NullableOff", """
+                Tensor h = fc.Forward(x);
+                if (h.Sum().Item<float>() > 0)
+                {
+                    string label = null; // a warning where nullable warnings are on
+                    System.Console.Write(label);
+                    h = h.Relu();
+                }
+
+                return fc.Forward(h);
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(SplitShapes))]
+    public void Split_models_compile_cleanly_and_match_eager(string name, string body)
+    {
+        string source = (name == "NullableOff" ? "#nullable disable\n" : string.Empty) + $$"""
+            using DeepGen;
+
+            namespace Demo;
+
+            [Model]
+            public sealed partial class {{name}} : Module, ITensorModule
+            {
+                readonly Linear fc = new(8, 8);
+
+                public Tensor Forward([Shape("B, 8")] Tensor x)
+                {
+            {{body}}
+                }
+            }
+            """;
+        EmittedModel emitted = EmittedModel.Build(name, source);
+        Assert.Contains("CompiledRegion0", emitted.Generated, StringComparison.Ordinal);
+        foreach (double sign in new[] { 1.0, -1.0 })
+        {
+            Module eager = emitted.Create();
+            Module compiled = emitted.Create();
+            compiled.LoadStateDict(eager.StateDict());
+            var x = Tensor.Randn([3, 8], generator: new Generator(6)) + sign;
+            var eagerX = x.Clone().RequiresGrad_();
+            var compiledX = x.Clone().RequiresGrad_();
+            CompiledDispatch.ThrowOnFallback = true;
+            try
+            {
+                var expected = emitted.Eager(eager, eagerX);
+                var actual = EmittedModel.Compiled(compiled, compiledX);
+                Close(expected, actual, name + " output");
+                expected.Square().Sum().Backward();
+                actual.Square().Sum().Backward();
+            }
+            finally
+            {
+                CompiledDispatch.ThrowOnFallback = false;
+            }
+
+            Close(eagerX.Grad!, compiledX.Grad!, name + " grad x");
+            Close(eager.NamedParameters()[0].Value.Grad!, compiled.NamedParameters()[0].Value.Grad!, name + " grad fc.weight");
+        }
+    }
+
     [Theory]
     [InlineData("Mlp", true)]
     [InlineData("Mlp", false)]

@@ -231,9 +231,16 @@ internal sealed partial class ForwardLowerer
             {
                 Operand first = LowerAside(conditional.WhenTrue, aside);
                 Operand second = LowerAside(whenFalse, aside);
-                if (first is TensorOperand a && second is TensorOperand b && builder.TypeOf(a.Value) != builder.TypeOf(b.Value))
+                if (first is TensorOperand a && second is TensorOperand b)
                 {
-                    throw Break(conditional.Syntax, "the `?:`", $"gives {builder.TypeOf(a.Value)} or {builder.TypeOf(b.Value)}, depending on a run-time condition");
+                    return builder.TypeOf(a.Value) == builder.TypeOf(b.Value)
+                        ? first
+                        : throw Break(conditional.Syntax, "the `?:`", $"gives {builder.TypeOf(a.Value)} or {builder.TypeOf(b.Value)}, depending on a run-time condition");
+                }
+
+                if (first is TensorOperand || second is TensorOperand)
+                {
+                    throw Break(conditional.Syntax, "the `?:`", "gives a tensor or something else (null), depending on a run-time condition");
                 }
 
                 return first;
@@ -387,6 +394,16 @@ internal sealed partial class ForwardLowerer
             if (computes)
             {
                 return "the statements before it compute only values that nothing after it reads";
+            }
+
+            // copied as written, so it may name only tensors the dispatch holds, as eager code does
+            foreach (ISymbol symbol in statements.SelectMany(st => st.DescendantsAndSelf()).Select(ReferencedSymbol).OfType<ISymbol>())
+            {
+                bool local = statements.Any(st => DeclaredIn(symbol, st.Syntax));
+                if (!local && !(before.TryGetValue(symbol, out Operand? bound) && bound is TensorOperand))
+                {
+                    return $"the statements after it use '{symbol.Name}', which is not a tensor the code before them computes";
+                }
             }
 
             parts.Add(Verbatim(statements[0].Syntax, statements[statements.Length - 1].Syntax, string.Empty));
