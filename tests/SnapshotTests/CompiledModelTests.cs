@@ -167,6 +167,18 @@ public class CompiledModelTests
         }
     }
 
+    [Fact]
+    public void A_later_region_given_a_tensor_of_another_shape_throws_instead_of_running_the_eager_code_twice()
+    {
+        Module model = Gate.Value.Create();
+
+        var error = Assert.Throws<System.Reflection.TargetInvocationException>(() => Gate.Value.Invoke(model, "CompiledRegion1", Tensor.Randn([2, 15])));
+
+        Assert.Equal(
+            "Gate: h has shape [2, 15], compiled for [B, 16]: dim 1 is 15, not 16, after the eager code before compiled region 1, which the build typed otherwise",
+            Assert.IsType<InvalidOperationException>(error.InnerException).Message);
+    }
+
     /// <summary>Split models whose eager statements come first, last (with the return), in a file without nullable warnings, and assign the argument.</summary>
     public static TheoryData<string, string> SplitShapes() => new()
     {

@@ -272,10 +272,11 @@ internal sealed partial class ForwardLowerer
             GraphBreakException nearest = run.Breaks.TryGetValue(start, out GraphBreakException? at) ? at
                 : run.Breaks.TryGetValue(i, out GraphBreakException? next) ? next
                 : run.Breaks[run.Breaks.Keys.Where(k => k < start).Max()];
-            string? why = eager
-                ? AddEager(run, start, i, parts, declared)
-                : AddRegion(type, run, start, i, parts, parameters, declared);
-            if (why is not null)
+            if (eager)
+            {
+                AddEager(run, start, i, parts, declared);
+            }
+            else if (AddRegion(type, run, start, i, parts, parameters, declared) is { } why)
             {
                 throw CannotSplit(nearest, why);
             }
@@ -290,14 +291,11 @@ internal sealed partial class ForwardLowerer
         IrNode input = builder.Nodes.First(n => n.Op == SourceOps.Input);
         arguments.Input(input.Attrs.Text("name"), input.Type);
         IrGraph signature = arguments.Build();
-        string hintName = spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
-            ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
-            : spec.HintName + ".Forward.g.cs";
         var model = new ForwardModel(
             spec.Namespace,
             spec.ClassName,
             spec.ContainingTypes,
-            hintName,
+            ForwardHintName(spec),
             spec.SourcePath,
             forward.Parameters.Select(p => p.Name).ToEquatableArray(),
             parameters.ToEquatableArray(),
@@ -312,7 +310,7 @@ internal sealed partial class ForwardLowerer
     }
 
     /// <summary>Statements [start, end) that run eagerly, as written.</summary>
-    private string? AddEager(TopLevelRun run, int start, int end, List<ForwardPart> parts, HashSet<string> declared)
+    private void AddEager(TopLevelRun run, int start, int end, List<ForwardPart> parts, HashSet<string> declared)
     {
         string reason = string.Join("; ", Enumerable.Range(start, end - start).Select(i => run.Breaks[i].Reason));
         parts.Add(Verbatim(run.Statements[start].Syntax, run.Statements[end - 1].Syntax, reason));
@@ -320,8 +318,6 @@ internal sealed partial class ForwardLowerer
         {
             declared.Add(local.Name);
         }
-
-        return null;
     }
 
     /// <summary>Statements [start, end) lowered into a graph of their own (or copied, when they compute nothing).</summary>

@@ -95,14 +95,11 @@ internal sealed partial class ForwardLowerer
                 return lowerer.LowerSplit(spec, type, forward, run);
             }
 
-            string hintName = spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
-                ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
-                : spec.HintName + ".Forward.g.cs";
             var model = new ForwardModel(
                 spec.Namespace,
                 spec.ClassName,
                 spec.ContainingTypes,
-                hintName,
+                ForwardHintName(spec),
                 spec.SourcePath,
                 forward.Parameters.Select(p => p.Name).ToEquatableArray(),
                 lowerer.parameters.ToEquatableArray(),
@@ -129,6 +126,11 @@ internal sealed partial class ForwardLowerer
             return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
         }
     }
+
+    /// <summary>The compiled forward's file name, unique per type (<c>Sample.Classifier.Forward.g.cs</c>).</summary>
+    private static string ForwardHintName(ModelSpec spec) => spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
+        ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
+        : spec.HintName + ".Forward.g.cs";
 
     /// <summary>The model's own <c>public Tensor Forward(Tensor, ...)</c>, if it declares one.</summary>
     internal static IMethodSymbol? FindForward(INamedTypeSymbol type) =>
