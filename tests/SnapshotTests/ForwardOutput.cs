@@ -81,7 +81,7 @@ internal static class ForwardOutput
         {
             text.Append(part switch
             {
-                CompiledPart region => $"region {region.Graph.Name} -> {region.Output ?? "return"}{(region.DeclaresOutput ? " (declared)" : string.Empty)} {{\n"
+                CompiledPart region => $"region {region.Graph.Name} -> {(region.Outputs.Count == 0 ? "return" : string.Join(", ", region.Outputs.Select(o => o + (region.Declares.Contains(o) ? " (declared)" : string.Empty))))} {{\n"
                     + string.Concat(region.Graph.Nodes.Select(n => $"  {n}\n")) + $"  return {string.Join(", ", region.Graph.Outputs)}\n}}\n",
                 EagerPart eager => $"eager{(eager.NullableEnabled ? string.Empty : " (nullable disabled)")}: {(eager.Reason.Length > 0 ? eager.Reason : "copied, nothing to compile")}\n{eager.Code}\n",
                 _ => throw new InvalidOperationException(part.ToString()),

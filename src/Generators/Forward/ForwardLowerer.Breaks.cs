@@ -368,7 +368,10 @@ internal sealed partial class ForwardLowerer
                     : ReadSymbols([run.Statements[i]]));
             }
 
-            foreach (KeyValuePair<ISymbol, Operand> local in frame.Locals.Where(l => l.Value is TensorOperand && readLater.Contains(l.Key)))
+            // in the order they are declared, so the generated code lists them as Forward does
+            foreach (KeyValuePair<ISymbol, Operand> local in frame.Locals
+                .Where(l => l.Value is TensorOperand && readLater.Contains(l.Key))
+                .OrderBy(l => l.Key.DeclaringSyntaxReferences.FirstOrDefault()?.Span.Start ?? 0))
             {
                 var value = ((TensorOperand)local.Value).Value;
                 if (inputs.TryGetValue(value.Node, out string? name))
@@ -379,6 +382,11 @@ internal sealed partial class ForwardLowerer
                     }
 
                     continue; // passed through unchanged
+                }
+
+                if (results.FirstOrDefault(r => r.Value == value) is { Local: { } same } && same.Length > 0)
+                {
+                    return $"'{local.Key.Name}' is another name for '{same}' there";
                 }
 
                 results.Add((local.Key.Name, value));
@@ -406,14 +414,13 @@ internal sealed partial class ForwardLowerer
             return null;
         }
 
-        if (results.Count > 1)
+        foreach ((string _, Value value) in results)
         {
-            return $"the compiled code before it would hand it {results.Count} tensors ({string.Join(", ", results.Select(r => r.Local))}), and a compiled region returns one so far";
+            region.builder.Output(value);
         }
 
-        region.builder.Output(results[0].Value);
-        string? output = frame.Result is null ? results[0].Local : null;
-        parts.Add(new CompiledPart(region.builder.Build(), output, output is not null && declared.Add(output)));
+        EquatableArray<string> outputs = frame.Result is null ? results.Select(r => r.Local).ToEquatableArray() : EquatableArray<string>.Empty;
+        parts.Add(new CompiledPart(region.builder.Build(), outputs, outputs.Where(declared.Add).ToEquatableArray()));
         parameters.AddRange(region.parameters);
         return null;
     }

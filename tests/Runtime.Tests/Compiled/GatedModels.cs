@@ -44,3 +44,24 @@ public sealed partial class TwoBreaks : Module, ITensorModule
         return head.Forward(h);
     }
 }
+
+/// <summary>The region before the branch hands two tensors on (the residual and the normalised one): one tape node each.</summary>
+[Model]
+public sealed partial class ResidualGate : Module, ITensorModule
+{
+    readonly Linear fc = new(8, 8);
+    readonly LayerNorm norm = new(8);
+    readonly Linear head = new(8, 3);
+
+    public Tensor Forward([Shape("B, 8")] Tensor x)
+    {
+        var skip = fc.Forward(x);
+        var h = F.Gelu(norm.Forward(skip));
+        if (h.Mean().Item<float>() > 0.2)
+        {
+            h = h * 0.5;
+        }
+
+        return head.Forward(h + skip);
+    }
+}

@@ -142,4 +142,26 @@ public class GraphBreakTests
             SameGradientsAndState(eager, compiled);
         }
     }
+
+    [Theory]
+    [InlineData(-3.0)]
+    [InlineData(3.0)]
+    public void A_region_that_hands_two_tensors_on_agrees_with_eager(double shift)
+    {
+        // layer norm's bias moves the mean of gelu(norm(...)) to about 3 or about 0, so both branches run
+        Torch.ManualSeed(6);
+        var eager = new ResidualGate();
+        var state = eager.StateDict();
+        state["norm.bias"] = Tensor.Full([8], shift);
+        eager.LoadStateDict(state);
+        var compiled = new ResidualGate();
+        compiled.LoadStateDict(eager.StateDict());
+        var x = Tensor.Randn([5, 8], generator: new Generator(12));
+        var target = Tensor.FromArray(new long[] { 0, 1, 2, 0, 1 });
+
+        var actual = RunBoth(eager.Forward, compiled, x, target);
+
+        Assert.Equal("ResidualGate.CompiledBackward1", actual.GradFn!.Name);
+        SameGradientsAndState(eager, compiled);
+    }
 }

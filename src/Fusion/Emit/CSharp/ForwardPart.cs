@@ -12,12 +12,14 @@ public abstract record ForwardPart;
 /// <summary>A compiled region: its own graph, forward, backward and autograd node.</summary>
 /// <param name="Graph">
 /// The region's graph (not yet specialised or differentiated). Its arguments are named after the C# locals
-/// they read (the Forward argument, or tensors that an earlier region or eager statement left), and it
-/// returns one tensor.
+/// they read (the Forward argument, or tensors that an earlier region or eager statement left).
 /// </param>
-/// <param name="Output">The local the result is assigned to, or null when the region ends with Forward's <c>return</c>.</param>
-/// <param name="DeclaresOutput">True when the dispatch declares <paramref name="Output"/> here (its first assignment there).</param>
-public sealed record CompiledPart(IrGraph Graph, string? Output, bool DeclaresOutput) : ForwardPart;
+/// <param name="Outputs">
+/// The locals its results are assigned to, one per graph output, in order; empty when the region ends with
+/// Forward's <c>return</c> (its one output is returned).
+/// </param>
+/// <param name="Declares">The locals of <paramref name="Outputs"/> that the dispatch declares here (their first assignment there).</param>
+public sealed record CompiledPart(IrGraph Graph, EquatableArray<string> Outputs, EquatableArray<string> Declares) : ForwardPart;
 
 /// <summary>Statements of <c>Forward</c> that run eagerly, copied as written.</summary>
 /// <param name="Code">The statements' source text, re-indented to start at column 0.</param>

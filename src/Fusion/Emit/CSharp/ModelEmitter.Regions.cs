@@ -23,9 +23,9 @@ public static partial class ModelEmitter
         foreach (CompiledPart part in model.Parts.OfType<CompiledPart>())
         {
             Mode[] modes = Modes(part.Graph, regions.Count.ToString(CultureInfo.InvariantCulture));
-            if (modes[0].Graphs.UserOutputs != 1)
+            if (modes[0].Graphs.UserOutputs != Math.Max(part.Outputs.Count, 1))
             {
-                throw new NotSupportedException($"{part.Graph.Name} returns {modes[0].Graphs.UserOutputs} values; a compiled region returns one");
+                throw new NotSupportedException($"{part.Graph.Name} returns {modes[0].Graphs.UserOutputs} values for {part.Outputs.Count} locals");
             }
 
             regions.Add((part, modes));
@@ -77,9 +77,13 @@ public static partial class ModelEmitter
             {
                 case CompiledPart compiled:
                     string call = $"CompiledRegion{region++}({string.Join(", ", compiled.Graph.Arguments.Select(a => Identifier(a.Attrs.Text("name"))))})";
-                    w.Line(compiled.Output is null ? $"return {call};"
-                        : compiled.DeclaresOutput ? $"Tensor {Identifier(compiled.Output)} = {call};"
-                        : $"{Identifier(compiled.Output)} = {call};");
+                    var targets = compiled.Outputs.Select(o => (compiled.Declares.Contains(o) ? "Tensor " : string.Empty) + Identifier(o)).ToList();
+                    w.Line(targets.Count switch
+                    {
+                        0 => $"return {call};",
+                        1 => $"{targets[0]} = {call};",
+                        _ => $"({string.Join(", ", targets)}) = {call};",
+                    });
                     break;
 
                 case EagerPart eager:
@@ -146,8 +150,9 @@ public static partial class ModelEmitter
         w.Line($"/// Compiled region {number} of {typeName}.Forward: the train or eval graph below, recorded on the autograd tape");
         w.Line("/// as one node whose backward is the generated backward.");
         w.Line("/// </summary>");
-        w.Open($"private Tensor CompiledRegion{number}({string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))))})");
-        if (region > 0)
+        string returns = part.Outputs.Count > 1 ? $"({string.Join(", ", part.Outputs.Select(o => "Tensor " + Identifier(o)))})" : "Tensor";
+        w.Open($"private {returns} CompiledRegion{number}({string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))))})");
+        if (region > 0 && arguments.Length > 0)
         {
             WriteGuard(w, typeName, arguments, []);
             w.Open("if (guard.Failure is { } reason)");
@@ -156,7 +161,55 @@ public static partial class ModelEmitter
             w.Line();
         }
 
-        WriteRun(w, typeName, modes);
+        if (part.Outputs.Count > 1)
+        {
+            WriteRunEach(w, typeName, modes);
+        }
+        else
+        {
+            WriteRun(w, typeName, modes);
+        }
+
         w.Close();
+    }
+
+    /// <summary>As <see cref="WriteRun"/>, for a region with several results: one tape node each (<c>Tape.RecordEach</c>).</summary>
+    private static void WriteRunEach(CodeWriter w, string typeName, Mode[] modes)
+    {
+        IrGraph forward = modes[0].Graphs.Forward;
+        int count = modes[0].Graphs.UserOutputs;
+        string n = count.ToString(CultureInfo.InvariantCulture);
+        string arguments = string.Join(", ", forward.Arguments.Select(a => Identifier(a.Attrs.Text("name"))));
+        Mode train = modes[0];
+        Mode eval = modes[modes.Length - 1];
+        if (!train.Graphs.Grads.Select(g => g.Name).SequenceEqual(eval.Graphs.Grads.Select(g => g.Name)))
+        {
+            throw new NotSupportedException($"{typeName}: train and eval mode differentiate different inputs");
+        }
+
+        string Record(Mode mode) =>
+            $"Tape.RecordEach(\"{typeName}.{mode.BackwardMethod}\", outputs, inputs, results[{n}..], (grads, saved, needs) => {mode.BackwardMethod}(grads, saved, needs))";
+
+        w.Line("CompiledDispatch.Compiled();");
+        w.Line($"Tensor[] inputs = [{string.Join(", ", train.Graphs.Grads.Select(g => SourceExpression(forward.Nodes[g.ForwardNode])))}];");
+        w.Line(modes.Length == 1
+            ? $"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same"
+            : $"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");
+        w.Line($"Tensor[] outputs = results[..{n}];");
+        w.Open("if (Tape.IsRecording(inputs))");
+        if (modes.Length == 1)
+        {
+            w.Line($"outputs = {Record(train)};");
+        }
+        else
+        {
+            w.Line("outputs = Training");
+            w.Line($"    ? {Record(train)}");
+            w.Line($"    : {Record(eval)};");
+        }
+
+        w.Close();
+        w.Line();
+        w.Line($"return ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"outputs[{i.ToString(CultureInfo.InvariantCulture)}]"))});");
     }
 }

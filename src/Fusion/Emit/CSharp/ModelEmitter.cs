@@ -162,8 +162,7 @@ public static partial class ModelEmitter
     /// <summary><c>var guard = new Guard(...)</c> over <paramref name="arguments"/> and <paramref name="states"/> (each state once).</summary>
     private static void WriteGuard(CodeWriter w, string typeName, IEnumerable<IrNode> arguments, IEnumerable<IrNode> states)
     {
-        w.Line($"var guard = new Guard(\"{typeName}\")");
-        var lines = new List<string>();
+        var lines = new List<string> { $"var guard = new Guard(\"{typeName}\")" };
         foreach (IrNode argument in arguments)
         {
             string name = argument.Attrs.Text("name");
