@@ -291,18 +291,11 @@ internal sealed partial class ForwardLowerer
         IrNode input = builder.Nodes.First(n => n.Op == SourceOps.Input);
         arguments.Input(input.Attrs.Text("name"), input.Type);
         IrGraph signature = arguments.Build();
-        var model = new ForwardModel(
-            spec.Namespace,
-            spec.ClassName,
-            spec.ContainingTypes,
-            ForwardHintName(spec),
-            spec.SourcePath,
-            forward.Parameters.Select(p => p.Name).ToEquatableArray(),
-            parameters.ToEquatableArray(),
-            signature.Nodes.Select(_ => string.Empty).ToEquatableArray(),
-            signature,
-            parts.ToEquatableArray(),
-            UsingDirectives(Declaration(forward)));
+        ForwardModel model = NewModel(spec, forward, parameters, [], signature) with
+        {
+            Parts = parts.ToEquatableArray(),
+            Usings = UsingDirectives(Declaration(forward)),
+        };
         EquatableArray<DiagnosticInfo> diagnostics = run.Breaks.OrderBy(b => b.Key)
             .Select(b => new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(b.Value.Location), new[] { type.Name, EagerScope.BetweenRegions, b.Value.Reason }.ToEquatableArray()))
             .ToEquatableArray();

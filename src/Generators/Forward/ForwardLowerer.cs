@@ -95,16 +95,7 @@ internal sealed partial class ForwardLowerer
                 return lowerer.LowerSplit(spec, type, forward, run);
             }
 
-            var model = new ForwardModel(
-                spec.Namespace,
-                spec.ClassName,
-                spec.ContainingTypes,
-                ForwardHintName(spec),
-                spec.SourcePath,
-                forward.Parameters.Select(p => p.Name).ToEquatableArray(),
-                lowerer.parameters.ToEquatableArray(),
-                Enumerable.Range(0, graph.Nodes.Count).Select(id => lowerer.nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
-                graph);
+            ForwardModel model = NewModel(spec, forward, lowerer.parameters, lowerer.nodeText, graph);
             return new ForwardLowering(model, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (GraphBreakException graphBreak)
@@ -127,10 +118,19 @@ internal sealed partial class ForwardLowerer
         }
     }
 
-    /// <summary>The compiled forward's file name, unique per type (<c>Sample.Classifier.Forward.g.cs</c>).</summary>
-    private static string ForwardHintName(ModelSpec spec) => spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
-        ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
-        : spec.HintName + ".Forward.g.cs";
+    /// <summary>The model the emitter gets for <paramref name="graph"/>, in <c>Sample.Classifier.Forward.g.cs</c>.</summary>
+    private static ForwardModel NewModel(ModelSpec spec, IMethodSymbol forward, IEnumerable<ForwardParameter> parameters, Dictionary<int, string> nodeText, IrGraph graph) => new(
+        spec.Namespace,
+        spec.ClassName,
+        spec.ContainingTypes,
+        spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
+            ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
+            : spec.HintName + ".Forward.g.cs",
+        spec.SourcePath,
+        forward.Parameters.Select(p => p.Name).ToEquatableArray(),
+        parameters.ToEquatableArray(),
+        Enumerable.Range(0, graph.Nodes.Count).Select(id => nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
+        graph);
 
     /// <summary>The model's own <c>public Tensor Forward(Tensor, ...)</c>, if it declares one.</summary>
     internal static IMethodSymbol? FindForward(INamedTypeSymbol type) =>

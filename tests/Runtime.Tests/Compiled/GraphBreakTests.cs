@@ -11,15 +11,7 @@ namespace DeepGen.Tests.Compiled;
 [Collection(nameof(CompiledDispatch))]
 public class GraphBreakTests
 {
-    static void Close(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        var e = expected.ToArray<double>();
-        var a = actual.ToArray<double>();
-        double scale = Math.Max(e.Length == 0 ? 0 : e.Max(Math.Abs), 1e-6);
-        for (int i = 0; i < e.Length; i++)
-            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * scale, $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
-    }
+    static void Close(Tensor expected, Tensor actual, string what) => CompiledVsEagerTests.Close(expected, actual, what);
 
     /// <summary>Runs eager and compiled on the same input and dropout seed; returns the compiled output.</summary>
     static Tensor RunBoth(Func<Tensor, Tensor> eager, Module compiled, Tensor x, Tensor target)

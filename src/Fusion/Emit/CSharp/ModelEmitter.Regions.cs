@@ -182,16 +182,11 @@ public static partial class ModelEmitter
         string arguments = string.Join(", ", forward.Arguments.Select(a => Identifier(a.Attrs.Text("name"))));
         Mode train = modes[0];
         Mode eval = modes[modes.Length - 1];
-        if (!train.Graphs.Grads.Select(g => g.Name).SequenceEqual(eval.Graphs.Grads.Select(g => g.Name)))
-        {
-            throw new NotSupportedException($"{typeName}: train and eval mode differentiate different inputs");
-        }
-
         string Record(Mode mode) =>
             $"Tape.RecordEach(\"{typeName}.{mode.BackwardMethod}\", outputs, inputs, results[{n}..], (grads, saved, needs) => {mode.BackwardMethod}(grads, saved, needs))";
 
         w.Line("CompiledDispatch.Compiled();");
-        w.Line($"Tensor[] inputs = [{string.Join(", ", train.Graphs.Grads.Select(g => SourceExpression(forward.Nodes[g.ForwardNode])))}];");
+        WriteTapeInputs(w, typeName, modes);
         w.Line(modes.Length == 1
             ? $"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same"
             : $"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");

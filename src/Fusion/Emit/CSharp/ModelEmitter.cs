@@ -188,13 +188,7 @@ public static partial class ModelEmitter
         w.Line("CompiledDispatch.Compiled();");
         Mode train = modes[0];
         Mode eval = modes[modes.Length - 1];
-        if (!train.Graphs.Grads.Select(g => g.Name).SequenceEqual(eval.Graphs.Grads.Select(g => g.Name)))
-        {
-            throw new NotSupportedException($"{typeName}: train and eval mode differentiate different inputs");
-        }
-
-        string inputs = string.Join(", ", train.Graphs.Grads.Select(g => SourceExpression(forward.Nodes[g.ForwardNode])));
-        w.Line($"Tensor[] inputs = [{inputs}];");
+        WriteTapeInputs(w, typeName, modes);
         if (modes.Length == 1)
         {
             w.Line($"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same");
@@ -214,6 +208,18 @@ public static partial class ModelEmitter
         w.Line("return Training");
         w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs))");
         w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs));");
+    }
+
+    /// <summary><c>Tensor[] inputs = [...]</c>: what the tape node's backward gives gradients to, the same in both modes.</summary>
+    private static void WriteTapeInputs(CodeWriter w, string typeName, Mode[] modes)
+    {
+        TrainingGraphs train = modes[0].Graphs;
+        if (!train.Grads.Select(g => g.Name).SequenceEqual(modes[modes.Length - 1].Graphs.Grads.Select(g => g.Name)))
+        {
+            throw new NotSupportedException($"{typeName}: train and eval mode differentiate different inputs");
+        }
+
+        w.Line($"Tensor[] inputs = [{string.Join(", ", train.Grads.Select(g => SourceExpression(train.Forward.Nodes[g.ForwardNode])))}];");
     }
 
     private static void WriteForward(CodeWriter w, Mode mode, IrNode[] arguments)
