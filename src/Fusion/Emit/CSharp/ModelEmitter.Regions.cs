@@ -62,7 +62,7 @@ public static partial class ModelEmitter
         string x = Identifier(argument.Attrs.Text("name"));
         w.Line("/// <summary>");
         w.Line($"/// The compiled {model.ClassName}.Forward, split at graph breaks: Forward's statements in order, the compiled");
-        w.Line("/// regions each run by a method below (one autograd node each) and the others eagerly, as written;");
+        w.Line("/// regions each run by a method below (recorded on the autograd tape) and the others eagerly, as written;");
         w.Line("/// the eager Forward when a guard fails.");
         w.Line("/// </summary>");
         w.Open($"Tensor ITensorModule.Forward(Tensor {x})");
@@ -148,7 +148,9 @@ public static partial class ModelEmitter
         string number = region.ToString(CultureInfo.InvariantCulture);
         w.Line("/// <summary>");
         w.Line($"/// Compiled region {number} of {typeName}.Forward: the train or eval graph below, recorded on the autograd tape");
-        w.Line("/// as one node whose backward is the generated backward.");
+        w.Line(part.Outputs.Count > 1
+            ? "/// as one node per result, whose backward is the generated backward."
+            : "/// as one node whose backward is the generated backward.");
         w.Line("/// </summary>");
         string returns = part.Outputs.Count > 1 ? $"({string.Join(", ", part.Outputs.Select(o => "Tensor " + Identifier(o)))})" : "Tensor";
         w.Open($"private {returns} CompiledRegion{number}({string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))))})");
