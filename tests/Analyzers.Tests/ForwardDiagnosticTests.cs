@@ -259,6 +259,28 @@ public class ForwardDiagnosticTests
     }
 
     [Fact]
+    public async Task The_return_annotation_is_checked_after_a_graph_break_too()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Linear fc = new(16, 16), head = new(16, 4);",
+            """
+                [return: Shape("B, 8")]
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    if (h.Sum().Item<float>() > 0)
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    return {|#0:head.Forward(h)|};
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0007(0, "Net", "Forward returns f32[B, 4], but its [return: Shape] annotation says [B, 8]"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task A_shape_error_is_reported_at_the_expression_with_the_shapes()
     {
         var test = Verifiers.Generator(Model(

@@ -276,7 +276,7 @@ internal sealed partial class ForwardLowerer
             {
                 AddEager(run, start, i, parts, declared);
             }
-            else if (AddRegion(type, run, start, i, parts, parameters, declared) is { } why)
+            else if (AddRegion(type, forward, run, start, i, parts, parameters, declared) is { } why)
             {
                 throw CannotSplit(nearest, why);
             }
@@ -314,7 +314,7 @@ internal sealed partial class ForwardLowerer
     }
 
     /// <summary>Statements [start, end) lowered into a graph of their own (or copied, when they compute nothing).</summary>
-    private string? AddRegion(INamedTypeSymbol type, TopLevelRun run, int start, int end, List<ForwardPart> parts, List<ForwardParameter> parameters, HashSet<string> declared)
+    private string? AddRegion(INamedTypeSymbol type, IMethodSymbol forward, TopLevelRun run, int start, int end, List<ForwardPart> parts, List<ForwardParameter> parameters, HashSet<string> declared)
     {
         IOperation[] statements = run.Statements.Skip(start).Take(end - start).ToArray();
         Dictionary<ISymbol, Operand> before = run.LocalsBefore[start];
@@ -348,7 +348,9 @@ internal sealed partial class ForwardLowerer
         var results = new List<(string Local, Value Value)>();
         if (frame.Result is { } returned)
         {
-            results.Add((string.Empty, region.AsTensor(returned, statements[statements.Length - 1].Syntax, "the value Forward returns")));
+            Value output = region.AsTensor(returned, statements[statements.Length - 1].Syntax, "the value Forward returns");
+            region.CheckReturnShape(forward, output);
+            results.Add((string.Empty, output));
         }
         else
         {
