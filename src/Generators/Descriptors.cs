@@ -54,12 +54,12 @@ public static class Descriptors
     /// <summary>DG0006: a model's <c>Forward</c> that the compiler cannot lower, so it runs on the eager path (a graph break).</summary>
     public static readonly DiagnosticDescriptor GraphBreak = new(
         id: "DG0006",
-        title: "Forward runs eagerly (graph break)",
-        messageFormat: "Forward of '{0}' runs eagerly: {1}",
+        title: "Forward runs eagerly, in whole or in part (graph break)",
+        messageFormat: "Forward of '{0}' runs {1}: {2}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Info,
         isEnabledByDefault: true,
-        description: "DeepGen compiles a model's Forward when it can read it whole at build time: tensor locals, DeepGen's ops and operators, built-in layers, other [Model] classes, loops with bounds known at build time. At the first construct it cannot compile (a branch on a tensor's value, an unknown call, a loop with a run-time bound) the whole Forward runs on the eager path, which computes the same result.",
+        description: "DeepGen compiles a model's Forward when it can read it at build time: tensor locals, DeepGen's ops and operators, built-in layers, other [Model] classes, loops with bounds known at build time. A top-level statement of Forward it cannot compile (a branch on a tensor's value, an unknown call, a loop with a run-time bound) runs eagerly, as written, between compiled regions of the statements before and after it; where that cannot be done, the whole Forward runs on the eager path. Either way it computes the same result.",
         helpLinkUri: "docs/diagnostics/DG0006.md");
 
     /// <summary>DG0007: a shape error found at build time in a model's <c>Forward</c>.</summary>

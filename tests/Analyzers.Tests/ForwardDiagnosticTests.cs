@@ -6,8 +6,13 @@ namespace DeepGen.Analyzers.Tests;
 /// <summary>DG0006 (graph breaks) and DG0007 (shape errors) at their exact spans, and near misses that compile silently.</summary>
 public class ForwardDiagnosticTests
 {
+    /// <summary>DG0006 for a Forward that runs eagerly as a whole.</summary>
     private static DiagnosticResult DG0006(int markup, string model, string reason) =>
-        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, reason);
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.WholeForward, reason);
+
+    /// <summary>DG0006 for a statement that runs eagerly between compiled regions.</summary>
+    private static DiagnosticResult DG0006Between(int markup, string model, string reason) =>
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.BetweenRegions, reason);
 
     private static DiagnosticResult DG0007(int markup, string model, string message) =>
         new DiagnosticResult(Generators.Descriptors.ShapeError).WithLocation(markup).WithArguments(model, message);
@@ -46,7 +51,7 @@ public class ForwardDiagnosticTests
                     return h;
                 }
             """));
-        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 14 branches on a tensor's value"));
+        test.ExpectedDiagnostics.Add(DG0006Between(0, "Net", "the `if` at line 14 branches on a tensor's value"));
         await test.RunAsync();
     }
 
@@ -137,10 +142,141 @@ public class ForwardDiagnosticTests
             }
             """);
         test.ExpectedDiagnostics.Add(DG0006(0, "Signs", "the call to 'Tensor.Sign' at line 9 is not an operation the compiler knows"));
-        test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "Mapped", "the lambda at line 17 is not compiled; the graph holds tensor operations only, and compiled regions cannot go around it: it declares 'twice', which later code reads and which is not a tensor; only tensors pass between compiled and eager code"));
         test.ExpectedDiagnostics.Add(DG0006(2, "Repeated", "the `for` at line 27 has a bound known only at run time: `i < x.Size(0)`, which depends on a size known only at run time"));
         test.ExpectedDiagnostics.Add(DG0006(3, "Unannotated", "parameter 'x' at line 39 has no [Shape] annotation, so its rank is not known at build time; annotate it, e.g. [Shape(\"B, 784\")]"));
         test.ExpectedDiagnostics.Add(DG0006(4, "Logged", "the call `Console.WriteLine(x)` at line 47 has a side effect or a discarded result the compiled graph cannot keep"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Breaks_that_compiled_regions_cannot_go_around_leave_the_whole_forward_eager_and_say_why()
+    {
+        var test = Verifiers.Generator("""
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Reshaped : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = h.View(-1, 4, 4);
+                    }
+
+                    return h * 2;
+                }
+            }
+
+            [Model]
+            public partial class EarlyExit : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#1:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        return h;
+                    }
+
+                    return F.Relu(h);
+                }
+            }
+
+            [Model]
+            public partial class Counted : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    int steps = 2;
+                    var h = fc.Forward(x);
+                    {|#2:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = h * steps;
+                    }
+
+                    return F.Relu(h);
+                }
+            }
+
+            [Model]
+            public partial class Aliased : Module
+            {
+                readonly Linear fc = new(16, 16);
+
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var a = fc.Forward(x);
+                    var b = a;
+                    {|#3:if (a.Sum().Item<float>() > 0)|}
+                    {
+                        a = a * 2;
+                    }
+
+                    return a + b;
+                }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DG0006(0, "Reshaped", "the `if` at line 13 branches on a tensor's value, and compiled regions cannot go around it: 'h' may be f32[B, 16] or f32[B, 4, 4] after it, depending on the path taken"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "EarlyExit", "the `if` at line 30 branches on a tensor's value, and compiled regions cannot go around it: it returns from Forward before its last statement"));
+        test.ExpectedDiagnostics.Add(DG0006(2, "Counted", "the `if` at line 48 branches on a tensor's value, and compiled regions cannot go around it: it uses 'steps', which is not a tensor the code before it computes; only tensors pass between compiled and eager code"));
+        test.ExpectedDiagnostics.Add(DG0006(3, "Aliased", "the `if` at line 66 branches on a tensor's value, and compiled regions cannot go around it: 'b' is another name for 'a' there"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Each_eager_statement_between_compiled_regions_is_reported()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Linear fc = new(16, 16), head = new(16, 4);",
+            """
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    h = F.Gelu(h);
+                    {|#1:Console.WriteLine(h)|};
+                    return head.Forward(h);
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0006Between(0, "Net", "the `if` at line 14 branches on a tensor's value"));
+        test.ExpectedDiagnostics.Add(DG0006Between(1, "Net", "the call `Console.WriteLine(h)` at line 20 has a side effect or a discarded result the compiled graph cannot keep"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task The_return_annotation_is_checked_after_a_graph_break_too()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Linear fc = new(16, 16), head = new(16, 4);",
+            """
+                [return: Shape("B, 8")]
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    if (h.Sum().Item<float>() > 0)
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    return {|#0:head.Forward(h)|};
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0007(0, "Net", "Forward returns f32[B, 4], but its [return: Shape] annotation says [B, 8]"));
         await test.RunAsync();
     }
 

@@ -93,6 +93,54 @@ public class ForwardStepTests
     }
 
     [Fact]
+    public void A_split_forward_holds_plain_data_and_a_comment_above_it_leaves_its_output_cached()
+    {
+        const string gate = """
+            using DeepGen;
+
+            namespace Sample;
+
+            [Model]
+            public partial class Gate : Module
+            {
+                readonly Linear fc = new(16, 16), head = new(16, 4);
+
+                // the gate
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    if (h.Sum().Item<float>() > 0)
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    return head.Forward(h);
+                }
+            }
+            """;
+        CSharpCompilation compilation = TestInputs.Compilation(("Model.cs", gate), ("Other.cs", OtherSource));
+        GeneratorDriver driver = Driver().RunGenerators(compilation);
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        Assert.Null(first.Exception);
+        ForwardModel model = Assert.Single(Models(first));
+        Assert.Equal(3, model.Parts.Count); // region, eager if, region
+        foreach (string step in new[] { TrackingNames.ForwardLowering, TrackingNames.Forward })
+        {
+            foreach ((object value, _) in first.TrackedSteps[step].SelectMany(run => run.Outputs))
+            {
+                GeneratorIncrementalityTests.AssertPlainData(value, $"{step} output");
+            }
+        }
+
+        // every line moves (the DG0006 with it), but the emitter's input stays equal
+        CSharpCompilation commented = ReplaceText(compilation, "Model.cs", gate.Replace("// the gate", "// the gate,\n    // with a branch", StringComparison.Ordinal));
+        GeneratorRunResult second = driver.RunGenerators(commented).GetRunResult().Results.Single();
+        AssertReasons(second, TrackingNames.ForwardLowering, IncrementalStepRunReason.Modified);
+        AssertReasons(second, TrackingNames.Forward, IncrementalStepRunReason.Unchanged);
+        AssertForwardOutputCached(second);
+    }
+
+    [Fact]
     public void Editing_Forward_reruns_the_forward_step()
     {
         (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();

@@ -7,8 +7,13 @@ namespace DeepGen.Analyzers.Tests;
 /// <summary>DG0008 (gradient cuts), DG0009 (parameters that never reach the output), DG0010 (sub-modules reassigned): exact spans, messages, near misses, and DG0008's code fix.</summary>
 public class GradientDiagnosticTests
 {
+    /// <summary>DG0006 for a Forward that runs eagerly as a whole.</summary>
     private static DiagnosticResult DG0006(int markup, string model, string reason) =>
-        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, reason);
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.WholeForward, reason);
+
+    /// <summary>DG0006 for a statement that runs eagerly between compiled regions.</summary>
+    private static DiagnosticResult DG0006Between(int markup, string model, string reason) =>
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.BetweenRegions, reason);
 
     private static DiagnosticResult DG0008(int markup, string model, string cut, string reason) =>
         new DiagnosticResult(Generators.Descriptors.GradientCut).WithLocation(markup).WithArguments(model, cut, reason);
@@ -40,7 +45,7 @@ public class GradientDiagnosticTests
                 }
             }
             """);
-        test.ExpectedDiagnostics.Add(DG0006(0, "Router", "the call to 'Tensor.Argmax' at line 13 is not an operation the compiler knows"));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Router", "the call to 'Tensor.Argmax' at line 13 is not an operation the compiler knows, and compiled regions cannot go around it: the shape of 'choice' after it is not known at build time"));
         test.ExpectedDiagnostics.Add(DG0008(0, "Router", "router.Forward(x).Argmax(-1)", "argmax returns indices, which have no gradient"));
         await test.RunAsync();
     }
@@ -75,7 +80,7 @@ public class GradientDiagnosticTests
                 }
             }
             """);
-        test.ExpectedDiagnostics.Add(DG0006(0, "Cuts", "the call to 'Tensor.Item' at line 15 is not an operation the compiler knows"));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Cuts", "the call to 'Tensor.Item' at line 15 is not an operation the compiler knows, and compiled regions cannot go around it: it declares 'scale', which later code reads and which is not a tensor; only tensors pass between compiled and eager code"));
         test.ExpectedDiagnostics.Add(DG0008(0, "Cuts", "h.Mean().Item<float>()", "Item() turns the tensor into a plain number, which has no gradient"));
         test.ExpectedDiagnostics.Add(DG0008(1, "Cuts", "(h + shift).Detach()", "Detach() returns a tensor without a gradient"));
         test.ExpectedDiagnostics.Add(DG0008(2, "Cuts", "h.To(DType.Int64)", "a conversion to Int64 has no gradient"));
@@ -100,8 +105,8 @@ public class GradientDiagnosticTests
                 public Tensor Forward([Shape("B, 16")] Tensor x)
                 {
                     var h = fc.Forward(x);
-                    var predicted = {|#0:h.Argmax(-1)|};
-                    var fromInput = table.Forward(x.Argmax(-1));
+                    var predicted = h.Argmax(-1);
+                    var fromInput = table.Forward({|#0:x.Argmax(-1)|});
                     Tensor target;
                     using (Torch.NoGrad())
                     {
@@ -112,7 +117,9 @@ public class GradientDiagnosticTests
                 }
             }
             """);
-        test.ExpectedDiagnostics.Add(DG0006(0, "Quiet", "the call to 'Tensor.Argmax' at line 15 is not an operation the compiler knows"));
+        // `predicted` is never read, so its statement could run eagerly between compiled regions; `fromInput`'s
+        // shape is not known at build time, so the whole Forward runs eagerly, reported there
+        test.ExpectedDiagnostics.Add(DG0006(0, "Quiet", "the call to 'Tensor.Argmax' at line 16 is not an operation the compiler knows, and compiled regions cannot go around it: the shape of 'fromInput' after it is not known at build time"));
         await test.RunAsync();
     }
 
@@ -270,10 +277,10 @@ public class GradientDiagnosticTests
                 }
             }
             """);
-        test.TestState.ExpectedDiagnostics.Add(DG0006(0, "Router", "the call to 'Tensor.Argmax' at line 13 is not an operation the compiler knows"));
+        test.TestState.ExpectedDiagnostics.Add(DG0006(0, "Router", "the call to 'Tensor.Argmax' at line 13 is not an operation the compiler knows, and compiled regions cannot go around it: the shape of 'choice' after it is not known at build time"));
         test.TestState.ExpectedDiagnostics.Add(DG0008(0, "Router", "router.Forward(x).Argmax(-1)", "argmax returns indices, which have no gradient"));
         // The no-grad block itself is compiled; what still breaks is argmax, which the compiled path has no op for.
-        test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(16, 22, 16, 50).WithArguments("Router", "the call to 'Tensor.Argmax' at line 16 is not an operation the compiler knows"));
+        test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(16, 22, 16, 50).WithArguments("Router", Generators.EagerScope.WholeForward, "the call to 'Tensor.Argmax' at line 16 is not an operation the compiler knows, and compiled regions cannot go around it: it uses 'choice', which is not a tensor the code before it computes; only tensors pass between compiled and eager code"));
         await test.RunAsync();
     }
 
@@ -364,9 +371,9 @@ public class GradientDiagnosticTests
                 }
             }
             """);
-        test.TestState.ExpectedDiagnostics.Add(DG0006(0, "Scaled", "the call to 'Tensor.Item' at line 13 is not an operation the compiler knows"));
+        test.TestState.ExpectedDiagnostics.Add(DG0006(0, "Scaled", "the call to 'Tensor.Item' at line 13 is not an operation the compiler knows, and compiled regions cannot go around it: the statements before it compute only values that nothing after it reads"));
         test.TestState.ExpectedDiagnostics.Add(DG0008(0, "Scaled", "gate.Forward(x).Mean().Item<float>()", "Item() turns the tensor into a plain number, which has no gradient"));
-        test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(16, 22, 16, 58).WithArguments("Scaled", "the call to 'Tensor.Item' at line 16 is not an operation the compiler knows"));
+        test.FixedState.ExpectedDiagnostics.Add(new DiagnosticResult(Generators.Descriptors.GraphBreak).WithSpan(16, 22, 16, 58).WithArguments("Scaled", Generators.EagerScope.WholeForward, "the call to 'Tensor.Item' at line 16 is not an operation the compiler knows, and compiled regions cannot go around it: it uses 'value2', which is not a tensor the code before it computes; only tensors pass between compiled and eager code"));
         await test.RunAsync();
     }
 

@@ -7,7 +7,7 @@ namespace DeepGen.Analyzers.Tests;
 public class SubModelBreakTests
 {
     private static DiagnosticResult DG0006(int markup, string model, string reason) =>
-        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, reason);
+        new DiagnosticResult(Generators.Descriptors.GraphBreak).WithLocation(markup).WithArguments(model, Generators.EagerScope.WholeForward, reason);
 
     [Fact]
     public async Task The_parent_reports_the_break_at_its_call_and_the_sub_model_at_the_construct()
@@ -50,7 +50,7 @@ public class SubModelBreakTests
                 public Tensor Forward([Shape("B, 16")] Tensor x) => F.Relu({|#2:middle.Forward(x)|});
             }
             """);
-        test.ExpectedDiagnostics.Add(DG0006(0, "Block", "the `if` at line 13 branches on a tensor's value"));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Block", "the `if` at line 13 branches on a tensor's value, and compiled regions cannot go around it: it returns from Forward before its last statement"));
         test.ExpectedDiagnostics.Add(DG0006(1, "Middle", "`block.Forward(x)` at line 27 inlines Block.Forward, which cannot be compiled: the `if` at line 13 branches on a tensor's value"));
         test.ExpectedDiagnostics.Add(DG0006(2, "Outer", "`middle.Forward(x)` at line 35 inlines Middle.Forward, which cannot be compiled: the `if` at line 13 branches on a tensor's value"));
         await test.RunAsync();

@@ -61,6 +61,34 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>A data-dependent branch (a graph break) between two layers: two compiled regions around it.</summary>
+    internal const string GateSource = """
+        using System.Linq;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Gate : Module, ITensorModule
+        {
+            readonly Linear fc = new(16, 16);
+            readonly Dropout dropout = new(0.1);
+            readonly Linear head = new(16, 4);
+
+            public Tensor Forward([Shape("B, 16")] Tensor x)
+            {
+                var h = dropout.Forward(fc.Forward(x));
+                if (h.Sum().Item<float>() > 0)
+                {
+                    // only when the sum is positive
+                    h = F.Relu(h);
+                }
+
+                return head.Forward(h);
+            }
+        }
+        """;
+
     internal const string JoinSource = """
         using DeepGen;
 
@@ -91,6 +119,8 @@ public class CompiledModelTests
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
 
+    private static readonly Lazy<EmittedModel> Gate = new(() => EmittedModel.Build("Gate", GateSource));
+
     private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
 
     [Fact]
@@ -115,6 +145,156 @@ public class CompiledModelTests
     public void Generated_source_of_a_model_with_cat_stack_and_a_no_grad_block_matches_the_approved_file()
     {
         Snapshot.Verify("CompiledJoin", Join.Value.Generated);
+    }
+
+    [Fact]
+    public void Generated_source_of_a_model_with_a_graph_break_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledGate", Gate.Value.Generated);
+    }
+
+    [Theory]
+    [InlineData(true, 1.0)]
+    [InlineData(true, -1.0)]
+    [InlineData(false, 1.0)]
+    [InlineData(false, -1.0)]
+    public void A_model_split_at_a_graph_break_matches_eager_on_both_branches(bool training, double sign)
+    {
+        EmittedModel emitted = Gate.Value;
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Train(training);
+        compiled.Train(training);
+
+        // fc's bias, far from 0, picks the branch
+        var state = eager.StateDict();
+        state["fc.bias"] = Tensor.Full([16], 4 * sign);
+        eager.LoadStateDict(state);
+        compiled.LoadStateDict(state);
+        var x = Tensor.Randn([5, 16], generator: new Generator(3));
+        var target = Tensor.FromArray(new long[] { 0, 1, 2, 3, 0 });
+        long calls = CompiledDispatch.CompiledCalls;
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            Torch.ManualSeed(8);
+            var expected = emitted.Eager(eager, x);
+            Torch.ManualSeed(8);
+            var actual = EmittedModel.Compiled(compiled, x);
+            Assert.Null(CompiledDispatch.LastFallback);
+            Assert.Equal(2, CompiledDispatch.CompiledCalls - calls);
+            Close(expected, actual, "output");
+            F.CrossEntropy(expected, target).Backward();
+            F.CrossEntropy(actual, target).Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        var eagerParameters = eager.NamedParameters().ToList();
+        var compiledParameters = compiled.NamedParameters().ToList();
+        for (int i = 0; i < eagerParameters.Count; i++)
+        {
+            Close(eagerParameters[i].Value.Grad!, compiledParameters[i].Value.Grad!, "grad " + eagerParameters[i].Key);
+        }
+    }
+
+    [Fact]
+    public void A_later_region_given_a_tensor_of_another_shape_throws_instead_of_running_the_eager_code_twice()
+    {
+        Module model = Gate.Value.Create();
+
+        var error = Assert.Throws<System.Reflection.TargetInvocationException>(() => Gate.Value.Invoke(model, "CompiledRegion1", Tensor.Randn([2, 15])));
+
+        Assert.Equal(
+            "Gate: h has shape [2, 15], compiled for [B, 16]: dim 1 is 15, not 16, after the eager code before compiled region 1, which the build typed otherwise",
+            Assert.IsType<InvalidOperationException>(error.InnerException).Message);
+    }
+
+    /// <summary>Split models whose eager statements come first, last (with the return), in a file without nullable warnings, and assign the argument.</summary>
+    public static TheoryData<string, string> SplitShapes() => new()
+    {
+        {
+            "EagerFirst", """
+                if (x.Mean().Item<float>() > 0)
+                {
+                    x = x * 2;
+                }
+
+                var h = fc.Forward(x);
+                return F.Relu(h);
+            """
+        },
+        {
+            "EagerLast", """
+                var h = F.Tanh(fc.Forward(x));
+                return h.Mean().Item<float>() > 0 ? h * 2 : -h;
+            """
+        },
+        {
+            "NullableOff", """
+                Tensor h = fc.Forward(x);
+                if (h.Sum().Item<float>() > 0)
+                {
+                    string label = null; // a warning where nullable warnings are on
+                    System.Console.Write(label);
+                    h = h.Relu();
+                }
+
+                return fc.Forward(h);
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(SplitShapes))]
+    public void Split_models_compile_cleanly_and_match_eager(string name, string body)
+    {
+        string source = (name == "NullableOff" ? "#nullable disable\n" : string.Empty) + $$"""
+            using DeepGen;
+
+            namespace Demo;
+
+            [Model]
+            public sealed partial class {{name}} : Module, ITensorModule
+            {
+                readonly Linear fc = new(8, 8);
+
+                public Tensor Forward([Shape("B, 8")] Tensor x)
+                {
+            {{body}}
+                }
+            }
+            """;
+        EmittedModel emitted = EmittedModel.Build(name, source);
+        Assert.Contains("CompiledRegion0", emitted.Generated, StringComparison.Ordinal);
+        foreach (double sign in new[] { 1.0, -1.0 })
+        {
+            Module eager = emitted.Create();
+            Module compiled = emitted.Create();
+            compiled.LoadStateDict(eager.StateDict());
+            var x = Tensor.Randn([3, 8], generator: new Generator(6)) + sign;
+            var eagerX = x.Clone().RequiresGrad_();
+            var compiledX = x.Clone().RequiresGrad_();
+            CompiledDispatch.ThrowOnFallback = true;
+            try
+            {
+                var expected = emitted.Eager(eager, eagerX);
+                var actual = EmittedModel.Compiled(compiled, compiledX);
+                Close(expected, actual, name + " output");
+                expected.Square().Sum().Backward();
+                actual.Square().Sum().Backward();
+            }
+            finally
+            {
+                CompiledDispatch.ThrowOnFallback = false;
+            }
+
+            Close(eagerX.Grad!, compiledX.Grad!, name + " grad x");
+            Close(eager.NamedParameters()[0].Value.Grad!, compiled.NamedParameters()[0].Value.Grad!, name + " grad fc.weight");
+        }
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DeepGen.Fusion.Emit.CSharp;
 using DeepGen.Fusion.Ir;
 using DeepGen.Generators;
 using DeepGen.Testing;
@@ -76,6 +77,17 @@ internal static class ForwardOutput
         }
 
         text.Append("  return ").Append(string.Join(", ", graph.Outputs)).Append("\n}\n");
+        foreach (ForwardPart part in model.Parts)
+        {
+            text.Append(part switch
+            {
+                CompiledPart region => $"region {region.Graph.Name} -> {(region.Outputs.Count == 0 ? "return" : string.Join(", ", region.Outputs.Select(o => o + (region.Declares.Contains(o) ? " (declared)" : string.Empty))))} {{\n"
+                    + string.Concat(region.Graph.Nodes.Select(n => $"  {n}\n")) + $"  return {string.Join(", ", region.Graph.Outputs)}\n}}\n",
+                EagerPart eager => $"eager{(eager.NullableEnabled ? string.Empty : " (nullable disabled)")}: {(eager.Reason.Length > 0 ? eager.Reason : "copied, nothing to compile")}\n{eager.Code}\n",
+                _ => throw new InvalidOperationException(part.ToString()),
+            });
+        }
+
         foreach (ForwardParameter parameter in model.Parameters)
         {
             string flags = (parameter.IsBuffer ? " buffer" : string.Empty) + (parameter.MayBeNull ? " may-be-null" : string.Empty) + (parameter.CrossesModel ? " crosses-model" : string.Empty);

@@ -37,7 +37,9 @@ internal static class CompiledForwardOutput
             model.ClassName,
             model.SourceDisplayPath,
             ImplementsTensorModule: true,
-            model.Graph);
+            model.Graph,
+            model.Parts,
+            model.Usings);
         try
         {
             return ModelEmitter.Emit(spec);

@@ -28,6 +28,9 @@ internal sealed partial class ForwardLowerer
     private readonly List<ForwardParameter> parameters = [];
     private readonly Dictionary<int, string> nodeText = [];
 
+    /// <summary>Forward's top-level statements as run, when some of them broke the graph (else null).</summary>
+    private TopLevelRun? split;
+
     private ForwardLowerer(Compilation compilation, string graphName, CancellationToken cancellationToken)
     {
         this.compilation = compilation;
@@ -51,7 +54,7 @@ internal sealed partial class ForwardLowerer
             if (FindForward(type) is { } forward && (lowering.Model is not null || lowering.Diagnostics.Count > 0))
             {
                 found.AddRange(GradientCuts(type, forward, compilation, cancellationToken));
-                if (lowering.Model is { Graph: var graph })
+                if (lowering.Model is { Graph: var graph, Parts.Count: 0 })
                 {
                     found.AddRange(UnreachedParameters(type, forward, graph, cancellationToken));
                 }
@@ -94,25 +97,17 @@ internal sealed partial class ForwardLowerer
                 return new ForwardLowering(null, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty); // a bad [Shape]: DG0002 says so
             }
 
-            string hintName = spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
-                ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
-                : spec.HintName + ".Forward.g.cs";
-            var model = new ForwardModel(
-                spec.Namespace,
-                spec.ClassName,
-                spec.ContainingTypes,
-                hintName,
-                spec.SourcePath,
-                forward.Parameters.Select(p => p.Name).ToEquatableArray(),
-                parameters.ToEquatableArray(),
-                Enumerable.Range(0, graph.Nodes.Count).Select(id => nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
-                graph);
+            if (split is { } run)
+            {
+                return LowerSplit(spec, type, forward, run);
+            }
+
+            ForwardModel model = NewModel(spec, forward, parameters, nodeText, graph);
             return new ForwardLowering(model, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (GraphBreakException graphBreak)
         {
-            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(graphBreak.Location), new[] { type.Name, graphBreak.Reason }.ToEquatableArray());
-            return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
+            return new ForwardLowering(null, spec.SourcePath, new[] { WholeForwardEager(type, graphBreak) }.ToEquatableArray());
         }
         catch (ShapeErrorException shapeError)
         {
@@ -125,10 +120,24 @@ internal sealed partial class ForwardLowerer
             // warnings as errors): the model runs eagerly, and the diagnostic says what to report.
             Location where = forward.Locations.FirstOrDefault(l => l.IsInSource) ?? Location.None;
             string reason = $"{type.Name}.Forward at line {where.GetLineSpan().StartLinePosition.Line + 1} could not be lowered because of an internal error of DeepGen's front-end ({error.GetType().Name}: {error.Message}); please report it";
-            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(where), new[] { type.Name, reason }.ToEquatableArray());
+            var info = new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(where), new[] { type.Name, EagerScope.WholeForward, reason }.ToEquatableArray());
             return new ForwardLowering(null, spec.SourcePath, new[] { info }.ToEquatableArray());
         }
     }
+
+    /// <summary>The model the emitter gets for <paramref name="graph"/>, in <c>Sample.Classifier.Forward.g.cs</c>.</summary>
+    private static ForwardModel NewModel(ModelSpec spec, IMethodSymbol forward, IEnumerable<ForwardParameter> parameters, Dictionary<int, string> nodeText, IrGraph graph) => new(
+        spec.Namespace,
+        spec.ClassName,
+        spec.ContainingTypes,
+        spec.HintName.EndsWith(".g.cs", StringComparison.Ordinal)
+            ? spec.HintName.Substring(0, spec.HintName.Length - ".g.cs".Length) + ".Forward.g.cs"
+            : spec.HintName + ".Forward.g.cs",
+        spec.SourcePath,
+        forward.Parameters.Select(p => p.Name).ToEquatableArray(),
+        parameters.ToEquatableArray(),
+        Enumerable.Range(0, graph.Nodes.Count).Select(id => nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
+        graph);
 
     /// <summary>The model's own <c>public Tensor Forward(Tensor, ...)</c>, if it declares one.</summary>
     internal static IMethodSymbol? FindForward(INamedTypeSymbol type) =>
@@ -176,8 +185,13 @@ internal sealed partial class ForwardLowerer
             NoteShape(frame, where, parameter.Name, frame.Locals[parameter]);
         }
 
-        Operand result = RunBody(forward, frame);
-        Value output = AsTensor(result, Declaration(forward), "the value Forward returns");
+        Operand? result = RunTopLevel(forward, frame, canSplit: forward.Parameters.Length == 1);
+        if (split is not null)
+        {
+            return builder.Build(); // the pieces are lowered again one by one (LowerSplit)
+        }
+
+        Value output = AsTensor(result ?? throw Break(declaration, frame.MethodName, "does not end with a return statement"), declaration, "the value Forward returns");
         CheckReturnShape(forward, output);
         builder.Output(output);
         return builder.Build();
@@ -186,16 +200,20 @@ internal sealed partial class ForwardLowerer
     /// <summary>Runs a method's body in <paramref name="frame"/> (whose parameters are bound) and returns what it returns.</summary>
     private Operand RunBody(IMethodSymbol method, Frame frame)
     {
+        Run(Body(method, frame), frame);
+        return frame.Result ?? throw Break(Declaration(method), $"{frame.MethodName}", "does not end with a return statement");
+    }
+
+    private IBlockOperation Body(IMethodSymbol method, Frame frame)
+    {
         MethodDeclarationSyntax declaration = Declaration(method);
         if (Model(declaration.SyntaxTree).GetOperation(declaration, cancellationToken) is not IMethodBodyOperation body)
         {
             throw Break(declaration, $"the body of {frame.MethodName}", "could not be read");
         }
 
-        IBlockOperation block = body.BlockBody ?? body.ExpressionBody
+        return body.BlockBody ?? body.ExpressionBody
             ?? throw Break(declaration, $"{frame.MethodName}", "has no body");
-        Run(block, frame);
-        return frame.Result ?? throw Break(declaration, $"{frame.MethodName}", "does not end with a return statement");
     }
 
     private void Run(IOperation statement, Frame frame)

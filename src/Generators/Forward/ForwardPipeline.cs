@@ -1,4 +1,5 @@
 using DeepGen.Fusion;
+using DeepGen.Fusion.Emit.CSharp;
 using DeepGen.Fusion.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -50,14 +51,13 @@ internal static class ForwardPipeline
             .WithTrackingName(TrackingNames.Forward);
     }
 
-    private static ForwardModel WithoutLocations(ForwardModel model, string projectDirectory)
+    private static ForwardModel WithoutLocations(ForwardModel model, string projectDirectory) => model with
     {
-        IrGraph graph = model.Graph;
-        EquatableArray<IrNode> nodes = graph.Nodes.Select(node => node with { Source = null }).ToEquatableArray();
-        return model with
-        {
-            SourceDisplayPath = RegistrationEmitter.DisplayPath(model.SourceDisplayPath, projectDirectory),
-            Graph = graph with { Nodes = nodes },
-        };
-    }
+        SourceDisplayPath = RegistrationEmitter.DisplayPath(model.SourceDisplayPath, projectDirectory),
+        Graph = WithoutSpans(model.Graph),
+        Parts = model.Parts.Select(part => part is CompiledPart region ? region with { Graph = WithoutSpans(region.Graph) } : part).ToEquatableArray(),
+    };
+
+    private static IrGraph WithoutSpans(IrGraph graph) =>
+        graph with { Nodes = graph.Nodes.Select(node => node with { Source = null }).ToEquatableArray() };
 }

@@ -1,4 +1,5 @@
 using DeepGen.Fusion;
+using DeepGen.Fusion.Emit.CSharp;
 using DeepGen.Fusion.Ir;
 
 namespace DeepGen.Generators;
@@ -16,7 +17,14 @@ namespace DeepGen.Generators;
 /// <param name="InputNames">Forward's parameter names, in order (the graph's <c>input</c> nodes have the same order and names).</param>
 /// <param name="Parameters">The graph's <c>parameter</c> and <c>buffer</c> nodes with the C# expressions that read them.</param>
 /// <param name="NodeText">For each graph node (by id), the C# source text it was lowered from, or "" (inputs, parameters, constants); for comments.</param>
-/// <param name="Graph">The lowered forward graph, without source spans.</param>
+/// <param name="Graph">The lowered forward graph, without source spans; for a split Forward, its arguments only.</param>
+/// <param name="Parts">
+/// Empty when Forward lowered whole; else Forward split at graph breaks: compiled regions (each graph's
+/// arguments named after the locals they read) and the eager statements between them, in order. Then
+/// <paramref name="Parameters"/> holds every region's parameters (each <see cref="ForwardParameter.Node"/> in
+/// its own region's graph) and <paramref name="NodeText"/> is empty text for <paramref name="Graph"/>'s nodes.
+/// </param>
+/// <param name="Usings">For a split Forward, the using directives of its file (the eager statements are copied from there).</param>
 internal sealed record ForwardModel(
     string Namespace,
     string ClassName,
@@ -26,7 +34,9 @@ internal sealed record ForwardModel(
     EquatableArray<string> InputNames,
     EquatableArray<ForwardParameter> Parameters,
     EquatableArray<string> NodeText,
-    IrGraph Graph);
+    IrGraph Graph,
+    EquatableArray<ForwardPart> Parts = default,
+    EquatableArray<string> Usings = default);
 
 /// <summary>A parameter or buffer that the compiled forward reads.</summary>
 /// <param name="Node">The id of its <c>parameter</c>/<c>buffer</c> node in the graph.</param>

@@ -20,3 +20,13 @@ internal sealed class ShapeErrorException(SyntaxNode node, string message) : Exc
 {
     public SyntaxNode Node { get; } = node;
 }
+
+/// <summary>DG0006's second argument: what runs eagerly.</summary>
+internal static class EagerScope
+{
+    /// <summary>The whole Forward runs on the eager path.</summary>
+    public const string WholeForward = "eagerly";
+
+    /// <summary>Only the statement reported runs eagerly, between compiled regions.</summary>
+    public const string BetweenRegions = "this statement eagerly, between compiled regions";
+}

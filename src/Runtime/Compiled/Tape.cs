@@ -22,7 +22,38 @@ public static class Tape
     /// want a gradient, and returns one gradient (or null) per input.
     /// </summary>
     /// <returns><paramref name="output"/>, now with its GradFn.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward) =>
+        Node(name, output, inputs, saved, backward);
+
+    /// <summary>
+    /// Records a compiled forward with several <paramref name="outputs"/> (a region of a Forward split at a
+    /// graph break that hands several tensors on): one node per output, whose backward runs
+    /// <paramref name="backward"/> with that output's gradient and zeros for the others. The backward is
+    /// linear in the outputs' gradients, so the inputs' gradients add up to the joint backward's, at the cost
+    /// of one backward per output that gets a gradient.
+    /// </summary>
+    /// <returns><paramref name="outputs"/>, each now with its GradFn.</returns>
+    public static Tensor[] RecordEach(string name, Tensor[] outputs, Tensor[] inputs, Tensor[] saved, Func<Tensor[], Tensor[], bool[], Tensor?[]> backward)
+    {
+        var shapes = outputs.Select(o => o.ShapeArray()).ToArray();
+        var dtypes = outputs.Select(o => o.DType).ToArray();
+        var recorded = new Tensor[outputs.Length];
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            int output = k;
+            recorded[k] = Node(name, outputs[k], inputs, saved, (grad, values, needs) =>
+            {
+                var grads = new Tensor[shapes.Length];
+                for (int i = 0; i < grads.Length; i++)
+                    grads[i] = i == output ? grad : Tensor.Zeros(shapes[i], dtypes[i]);
+                return backward(grads, values, needs);
+            });
+        }
+
+        return recorded;
+    }
+
+    static Tensor Node(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward)
     {
         var node = new Node(name, inputs);
         var kept = saved.Select(node.Save).ToArray();

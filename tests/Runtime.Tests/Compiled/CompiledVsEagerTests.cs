@@ -28,7 +28,8 @@ public class CompiledVsEagerTests
         _ => throw new ArgumentException(model.GetType().Name),
     };
 
-    static void Close(Tensor expected, Tensor actual, string what)
+    /// <summary>Equal shapes, and values within 1e-4 of the largest magnitude (float32 against float32).</summary>
+    internal static void Close(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
         var e = expected.ToArray<double>();

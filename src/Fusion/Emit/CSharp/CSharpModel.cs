@@ -11,11 +11,21 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// True to make the class an ITensorModule whose <c>ITensorModule.Forward</c> is the compiled dispatch (its
 /// own Forward stays the eager path); honoured when Forward takes one tensor and returns one.
 /// </param>
-/// <param name="Forward">Its Forward as the front-end lowered it (not yet specialised or differentiated).</param>
+/// <param name="Forward">
+/// Its Forward as the front-end lowered it (not yet specialised or differentiated); when <paramref name="Parts"/>
+/// is not empty, a graph of Forward's arguments only (their names and types, for the guards).
+/// </param>
+/// <param name="Parts">
+/// Empty for a Forward compiled whole; else Forward split at graph breaks into compiled regions and eager
+/// statements, in order (honoured when Forward takes one tensor and the class is an ITensorModule).
+/// </param>
+/// <param name="Usings">The using directives of the model's file (<c>using System.Linq;</c>), for the eager statements copied from it.</param>
 public sealed record CSharpModel(
     string? Namespace,
     EquatableArray<string> ContainingTypes,
     string ClassName,
     string SourceFile,
     bool ImplementsTensorModule,
-    IrGraph Forward);
+    IrGraph Forward,
+    EquatableArray<ForwardPart> Parts = default,
+    EquatableArray<string> Usings = default);
