@@ -303,5 +303,6 @@ public static class FusionPlanner
         "linear", "matmul", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward",
         "avg_pool2d", "avg_pool2d_backward", "batch_norm", "batch_norm_backward", "layer_norm", "layer_norm_backward",
         "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "dropout", "embedding", "embedding_backward",
+        "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
     };
 }

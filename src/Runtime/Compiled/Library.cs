@@ -138,6 +138,21 @@ public static class Library
         return (dx, dw, db);
     }
 
+    // ---- attention ----
+
+    /// <summary>
+    /// Scaled dot-product attention on the eager op's fused kernel: the output (laid out as the query is, so
+    /// merging heads back is a view) and each query row's log-sum-exp, which the backward reads instead of
+    /// the [L, S] weights. A null <paramref name="scale"/> means 1/sqrt(E).
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, bool isCausal, double? scale) =>
+        FusedAttention.Forward(query, key, value, isCausal, scale ?? 1.0 / Math.Sqrt(query.Size(-1)));
+
+    /// <summary>The gradients of scaled dot-product attention, (dQuery, dKey, dValue), from the forward's output and log-sum-exp.</summary>
+    public static (Tensor GradQuery, Tensor GradKey, Tensor GradValue) ScaledDotProductAttentionBackward(Tensor gradOutput, Tensor query, Tensor key, Tensor value,
+        Tensor output, Tensor logSumExp, bool isCausal, double? scale) =>
+        FusedAttention.Backward(gradOutput, query, key, value, output, logSumExp, isCausal, scale ?? 1.0 / Math.Sqrt(query.Size(-1)));
+
     // ---- softmax, dropout, embedding ----
 
     public static Tensor Softmax(Tensor x, int dim, bool log)
