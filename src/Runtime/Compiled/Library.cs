@@ -116,7 +116,8 @@ public static class Library
         int rows = d == 0 ? 0 : x.Numel / d;
         var mean = new double[rows];
         var rstd = new double[rows];
-        var y = new Tensor(x.ShapeArray(), x.DType);
+        // the kernels write every element (and fully write dx, dw, db in the backward): no zeroing first
+        var y = Tensor.Uninitialized(x.ShapeArray(), x.DType);
         F.LayerNormRows(x.RawContiguous(), weight?.RawContiguous(), bias?.RawContiguous(), y, rows, d, eps, mean, rstd);
         int[] statsShape = [.. x.Shape[..^normalizedShape.Length], .. normalizedShape.Select(_ => 1)];
         return (y, Tensor.FromArray(mean).Reshape(statsShape), Tensor.FromArray(rstd).Reshape(statsShape));
@@ -131,9 +132,9 @@ public static class Library
         var w = weight?.RawContiguous();
         var means = mean.ToArray<double>();
         var rstds = rstd.ToArray<double>();
-        var dx = new Tensor(xs.ShapeArray(), xs.DType);
-        var dw = weight is null ? null : new Tensor(normalizedShape, xs.DType);
-        var db = hasBias ? new Tensor(normalizedShape, xs.DType) : null;
+        var dx = Tensor.Uninitialized(xs.ShapeArray(), xs.DType);
+        var dw = weight is null ? null : Tensor.Uninitialized(normalizedShape, xs.DType);
+        var db = hasBias ? Tensor.Uninitialized(normalizedShape, xs.DType) : null;
         F.LayerNormRowsBackward(xs, w, g, means.Length, d, means, rstds, dx, dw, db);
         return (dx, dw, db);
     }
