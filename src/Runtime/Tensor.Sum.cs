@@ -113,6 +113,16 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>How many leading dims are reduced when exactly those are (0 otherwise).</summary>
+    static int LeadingReduced(bool[] reduce)
+    {
+        int lead = 0;
+        while (lead < reduce.Length && reduce[lead]) lead++;
+        for (int i = lead; i < reduce.Length; i++)
+            if (reduce[i]) return 0;
+        return lead;
+    }
+
     static void SumBlocks<T, TAcc>(Tensor blocks, int blockLength, Tensor result)
         where T : unmanaged, INumber<T> where TAcc : unmanaged, INumber<TAcc>
     {
@@ -128,8 +138,17 @@ public sealed partial class Tensor
 
     static Tensor SumKernel(Tensor input, bool[] reduce, bool keepdim)
     {
-        var (blocks, blockLength) = input.ReductionLayout(reduce);
         var result = new Tensor(input.ReducedShape(reduce, keepdim), input.DType);
+        // the leading dims of a contiguous float tensor (a bias gradient): summed in place, without the transposed copy
+        int lead = LeadingReduced(reduce);
+        if (lead > 0 && lead < input.Rank && input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0)
+        {
+            int cols = result.Numel, rows = input.Numel / cols;
+            if (input.DType == DType.Float32) Kernels.ColumnSums.Sum(input.Data<float>(), input.offset, rows, cols, result.Data<float>());
+            else Kernels.ColumnSums.Sum(input.Data<double>(), input.offset, rows, cols, result.Data<double>());
+            return result;
+        }
+        var (blocks, blockLength) = input.ReductionLayout(reduce);
         switch (input.DType)
         {
             // float32 sums accumulate in double, so long reductions do not drift
