@@ -129,4 +129,20 @@ public class FusedAttentionTests
         Assert.StartsWith("scaled_dot_product_attention: expected query [.., L, E], key [.., S, E] and value [.., S, Ev] with the same batch dims", error.Message);
         Assert.Contains("query [3, 4, 8] (float32), key [1, 6, 8] (float32)", error.Message);
     }
+    [Fact]
+    public void Empty_queries_or_keys_give_empty_or_zero_outputs_as_the_composed_ops_do()
+    {
+        // no keys: every row attends to nothing; matmul over an empty dim gives zeros, and so does the kernel
+        var query = Tensor.Randn(2, 3, 4).RequiresGrad_();
+        var noKeys = Tensor.Zeros(2, 0, 4).RequiresGrad_();
+        var output = F.ScaledDotProductAttention(query, noKeys, Tensor.Zeros(2, 0, 5), isCausal: true);
+        Assert.Equal([2, 3, 5], output.ShapeArray());
+        Assert.All(output.ToArray<double>(), v => Assert.Equal(0, v));
+        output.Sum().Backward();
+        Assert.All(query.Grad!.ToArray<double>(), v => Assert.Equal(0, v));
+
+        var (noQueries, logSumExp) = Library.ScaledDotProductAttention(Tensor.Zeros(2, 0, 4), noKeys, noKeys, isCausal: false, scale: null);
+        Assert.Equal([2, 0, 4], noQueries.ShapeArray());
+        Assert.Equal([2, 0], logSumExp.ShapeArray());
+    }
 }
