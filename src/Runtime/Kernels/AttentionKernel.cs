@@ -27,7 +27,11 @@ internal readonly record struct AttentionOperand<T>(T[] Data, int[] Offsets, int
 /// </summary>
 internal static class AttentionKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Query rows per block: the scratch scores (BlockRows x S) stay in L2, and causal blocks skip about half the keys.</summary>
+    /// <summary>
+    /// Query rows per block: the scratch scores (BlockRows x S) stay in cache, and with causality each block
+    /// skips the keys past its last row (at T = 128, 37% of the scores; 32 is also a whole number of the
+    /// GEMM's 32-wide column tiles). Larger blocks skip less; smaller ones make more, smaller GEMMs.
+    /// </summary>
     const int BlockRows = 32;
 
     /// <summary>
