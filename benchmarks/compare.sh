@@ -9,7 +9,10 @@
 # --jemalloc runs the peer with jemalloc preloaded (apt-get install libjemalloc2), as its README describes.
 # The ratio column is always "DeepGen speed / libtorch speed": > 1 means DeepGen is faster (for times it
 # is libtorch's time over DeepGen's; for rates DeepGen's rate over libtorch's). Each run's peak resident
-# memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better.
+# memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better. For mlp and
+# transformer, DeepGen's compiled variant runs too, as group GROUP.compiled in a process of its own (so its
+# peak RSS is its own); its figures are set against the peer's closest ones (transformer.compiled.* against
+# transformer.sdpa.*, mlp.compiled.* against mlp.*). Figures only DeepGen prints are listed at the end.
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -d "$1" ]]; then
@@ -63,6 +66,9 @@ for ((r = 1; r <= rounds; r++)); do
         echo "# round $r: $g" >&2
         run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps"
         run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps"
+        if [[ $g == mlp || $g == transformer ]]; then
+            run ours "$r" "$g.compiled" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g.compiled" --reps "$reps"
+        fi
     done
 done
 echo "# loadavg at end: $(cat /proc/loadavg)"
@@ -86,14 +92,33 @@ for path in sorted(glob.glob(os.path.join(out, "*.tsv"))):
         if name not in order:
             order.append(name)
 lower_is_better = {"ms", "us", "KiB"}
-print(f"{'figure':34} {'unit':9} {'libtorch':>10} {'DeepGen':>10} {'speed ratio':>11}")
+def counterpart(name):
+    """The peer's figure a DeepGen-only compiled figure is compared with (None: none)."""
+    if name.startswith("process.peak_rss.") and name.endswith(".compiled"):
+        return name[: -len(".compiled")]
+    if ".compiled." in name:
+        for peer in (name.replace(".compiled.", ".sdpa."), name.replace(".compiled.", ".")):
+            if peer in values["peer"]:
+                return peer
+    return None
+
+print(f"{'figure':64} {'unit':9} {'libtorch':>10} {'DeepGen':>10} {'speed ratio':>11}")
 for name in order:
-    if name.endswith(".time") or name not in values["peer"] or name not in values["ours"]:
+    if name.endswith(".time") or name not in values["ours"]:
         continue
-    p, o = statistics.median(values["peer"][name]), statistics.median(values["ours"][name])
+    peer = name if name in values["peer"] else counterpart(name)
+    if peer is None:
+        continue
+    p, o = statistics.median(values["peer"][peer]), statistics.median(values["ours"][name])
     ratio = (p / o) if units[name] in lower_is_better else (o / p)
-    print(f"{name:34} {units[name]:9} {p:10.4g} {o:10.4g} {ratio:10.2f}x")
-missing = [n for n in order if (n in values["peer"]) != (n in values["ours"]) and not n.endswith(".time")]
-if missing:
-    print("# only one side ran: " + ", ".join(missing))
+    label = name if peer == name else f"{name} (vs {peer})"
+    print(f"{label:64} {units[name]:9} {p:10.4g} {o:10.4g} {ratio:10.2f}x")
+ours_only = [n for n in order if n in values["ours"] and n not in values["peer"] and counterpart(n) is None and not n.endswith(".time")]
+if ours_only:
+    print("# DeepGen only:")
+    for name in ours_only:
+        print(f"{name:64} {units[name]:9} {'':>10} {statistics.median(values['ours'][name]):10.4g}")
+peer_only = [n for n in order if n in values["peer"] and n not in values["ours"] and not n.endswith(".time")]
+if peer_only:
+    print("# only libtorch ran: " + ", ".join(peer_only))
 PY

@@ -1,3 +1,6 @@
+using DeepGen.Autograd;
+using DeepGen.Kernels;
+
 namespace DeepGen;
 
 // torch.nn.functional.scaled_dot_product_attention.
@@ -10,6 +13,9 @@ public static partial class F
     /// (added to the scores), broadcastable to [.., L, S]. <paramref name="isCausal"/>: position i attends to
     /// j &lt;= i. <paramref name="scale"/> defaults to 1/sqrt(E). Dropout with probability
     /// <paramref name="dropoutP"/> is applied to the attention weights whenever it is above 0.
+    /// Without a mask tensor or dropout, and with query, key and value of one floating dtype and the same
+    /// batch dims, this runs the fused blocked kernel (the one compiled models call), which never stores the
+    /// [L, S] weights; otherwise it is composed of matmul, mask, softmax and matmul.
     /// </summary>
     public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? attnMask = null,
         double dropoutP = 0, bool isCausal = false, double? scale = null, Generator? generator = null)
@@ -23,15 +29,37 @@ public static partial class F
         if (isCausal && attnMask is not null)
             throw new ArgumentException($"{op}: pass either attn_mask or is_causal, not both");
 
-        int l = query.Size(-2), s = key.Size(-2);
-        var scores = query.MatMul(key.MT) * (scale ?? 1.0 / Math.Sqrt(query.Size(-1)));
+        double s = scale ?? 1.0 / Math.Sqrt(query.Size(-1));
+        if (attnMask is null && dropoutP == 0 && FusedAttention.Applies(query, key, value))
+            return FusedAttentionWithGrad(query, key, value, isCausal, s);
+
+        int l = query.Size(-2), sourceLength = key.Size(-2);
+        var scores = query.MatMul(key.MT) * s;
         if (isCausal)
-            scores = scores.MaskedFill(MultiheadAttention.CausalMask(l, s), double.NegativeInfinity);
+            scores = scores.MaskedFill(MultiheadAttention.CausalMask(l, sourceLength), double.NegativeInfinity);
         else if (attnMask is not null)
             scores = attnMask.DType == DType.Bool ? scores.MaskedFill(attnMask.LogicalNot(), double.NegativeInfinity) : scores + attnMask;
         var weights = scores.Softmax(-1);
         if (dropoutP > 0)
             weights = Dropout(weights, dropoutP, training: true, generator);
         return weights.MatMul(value);
+    }
+
+    /// <summary>The fused kernel, recording one autograd node whose backward rebuilds the weights from the saved log-sum-exp.</summary>
+    static Tensor FusedAttentionWithGrad(Tensor query, Tensor key, Tensor value, bool causal, double scale)
+    {
+        var (output, logSumExp) = FusedAttention.Forward(query, key, value, causal, scale);
+        if (GradMode.ShouldRecord([query, key, value]))
+        {
+            var node = new Node("scaled_dot_product_attention", query, key, value);
+            var saved = new[] { node.Save(query), node.Save(key), node.Save(value), node.Save(output), node.Save(logSumExp) };
+            node.SetBackward(g =>
+            {
+                var (dq, dk, dv) = FusedAttention.Backward(g, saved[0].Get(), saved[1].Get(), saved[2].Get(), saved[3].Get(), saved[4].Get(), causal, scale);
+                return [dq, dk, dv];
+            });
+            output.WithGradFn(node);
+        }
+        return output;
     }
 }

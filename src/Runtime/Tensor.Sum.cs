@@ -113,6 +113,16 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>How many leading dims are reduced when exactly those are (0 otherwise).</summary>
+    static int LeadingReduced(bool[] reduce)
+    {
+        int lead = 0;
+        while (lead < reduce.Length && reduce[lead]) lead++;
+        for (int i = lead; i < reduce.Length; i++)
+            if (reduce[i]) return 0;
+        return lead;
+    }
+
     static void SumBlocks<T, TAcc>(Tensor blocks, int blockLength, Tensor result)
         where T : unmanaged, INumber<T> where TAcc : unmanaged, INumber<TAcc>
     {
@@ -126,25 +136,18 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>True when the reduced dims are some leading dims and at least one dim is kept.</summary>
-    static bool LeadingDimsOnly(bool[] reduce)
-    {
-        int firstKept = Array.IndexOf(reduce, false);
-        return firstKept > 0 && Array.IndexOf(reduce, true, firstKept) < 0;
-    }
-
     static Tensor SumKernel(Tensor input, bool[] reduce, bool keepdim)
     {
         var result = new Tensor(input.ReducedShape(reduce, keepdim), input.DType);
-        if (input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && LeadingDimsOnly(reduce))
+        // the leading dims of a contiguous float tensor (a bias gradient): summed in place, without the transposed copy
+        int lead = LeadingReduced(reduce);
+        if (lead > 0 && lead < input.Rank && input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0)
         {
-            // the rows of a [reduced, kept] matrix, summed column-wise in place of a transposed copy
-            int cols = result.Numel, rows = cols == 0 ? 0 : input.Numel / cols;
-            if (input.DType == DType.Float32) Kernels.ColumnSums.Run(input.ContiguousSpan<float>(), rows, cols, result.Data<float>());
-            else Kernels.ColumnSums.Run(input.ContiguousSpan<double>(), rows, cols, result.Data<double>());
+            int cols = result.Numel, rows = input.Numel / cols;
+            if (input.DType == DType.Float32) Kernels.ColumnSums.Sum(input.Data<float>(), input.offset, rows, cols, result.Data<float>());
+            else Kernels.ColumnSums.Sum(input.Data<double>(), input.offset, rows, cols, result.Data<double>());
             return result;
         }
-
         var (blocks, blockLength) = input.ReductionLayout(reduce);
         switch (input.DType)
         {

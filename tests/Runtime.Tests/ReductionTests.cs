@@ -295,6 +295,27 @@ public class ReductionTests
         Assert.Equal("min: expected a reduction dim to be specified for an input with no elements (shape [0])", m.Message);
         Assert.Equal(new[] { 0 }, Tensor.Zeros(0, 3).Max(1).Values.ShapeArray());
     }
+    [Theory]
+    [InlineData(3, 5, 7)]
+    [InlineData(2, 9, 300)]
+    [InlineData(8, 128, 1024)]
+    public void Sums_over_leading_dims_read_in_place_match_the_general_path_bit_for_bit(int a, int b, int cols)
+    {
+        foreach (DType dtype in ReferenceData.FloatTypes)
+        {
+            var (x, values) = ReferenceData.Make(ReferenceData.Values(a * b * cols, 12), [a, b, cols], dtype);
+            // the same values, stored transposed: the reduction takes the general path (a transposed copy)
+            var strided = x.Reshape(a * b, cols).T.Contiguous().T.Reshape(a, b, cols);
+            Assert.False(strided.IsContiguous);
+
+            var fast = x.Sum([0, 1]);
+            Assert.Equal(strided.Sum([0, 1]).ToArray<double>(), fast.ToArray<double>());
+            Assert.Equal(strided.Sum(0, keepdim: true).ToArray<double>(), x.Sum(0, keepdim: true).ToArray<double>());
+            Assert.Equal([1, b, cols], x.Sum(0, keepdim: true).ShapeArray());
+            var (expected, _) = ReferenceData.Reduce(values, [a, b, cols], [0, 1], keepdim: false, group => group.Sum());
+            ReferenceData.AssertClose(expected, fast, ReferenceData.Tolerance(dtype));
+        }
+    }
 }
 
 /// <summary>Sums over leading dims (the column-sum kernel) give what a double accumulation in row order gives, to the bit.</summary>

@@ -474,6 +474,69 @@ public class CompiledModelTests
         }
     }
 
+    internal const string SdpaTransformerSource = """
+        using System;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public partial class SdpaTransformerBlock : Module
+        {
+            const int D = 64, Heads = 4, HeadDim = D / Heads;
+
+            readonly LayerNorm ln1 = new(D);
+            readonly Linear query = new(D, D), key = new(D, D), value = new(D, D);
+            readonly Linear proj = new(D, D);
+            readonly LayerNorm ln2 = new(D);
+            readonly Linear fc = new(D, 4 * D);
+            readonly Linear fcOut = new(4 * D, D);
+
+            public Tensor Forward([Shape("B, T, 64")] Tensor x)
+            {
+                x = x + Attention(ln1.Forward(x));
+                return x + fcOut.Forward(F.Gelu(fc.Forward(ln2.Forward(x))));
+            }
+
+            Tensor Attention(Tensor x)
+            {
+                int b = x.Size(0), t = x.Size(1);
+                Tensor q = query.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor k = key.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor v = value.Forward(x).View(b, t, Heads, HeadDim).Transpose(1, 2);
+                Tensor o = F.ScaledDotProductAttention(q, k, v, isCausal: true);
+                return proj.Forward(o.Transpose(1, 2).Reshape(b, t, D));
+            }
+        }
+        """;
+
+    [Fact]
+    public void Transformer_block_with_fused_attention_compiles_to_the_attention_kernels_and_matches_eager()
+    {
+        EmittedModel emitted = EmittedModel.Build("SdpaTransformerBlock", SdpaTransformerSource);
+        Snapshot.Verify("CompiledSdpaTransformerBlock", emitted.Generated);
+        Assert.Contains("Library.ScaledDotProductAttention(", emitted.Generated);
+        Assert.Contains("Library.ScaledDotProductAttentionBackward(", emitted.Generated);
+        Module model = emitted.Create();
+        var x = Tensor.Randn([3, 37, 64], generator: new Generator(23)).RequiresGrad_();
+        var g = Tensor.Randn([3, 37, 64], generator: new Generator(24));
+
+        var expected = emitted.Eager(model, x);
+        (expected * g).Sum().Backward();
+
+        var results = (Tensor[])emitted.Invoke(model, "CompiledForward", x);
+        Close(expected, results[0], "output");
+        var names = System.Text.RegularExpressions.Regex.Matches(emitted.Generated, @"^ +\S+, // d (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var grads = (Tensor?[])emitted.Invoke(model, "CompiledBackward", new[] { g }, results[1..], names.Select(_ => true).ToArray());
+        var parameters = model.NamedParameters().ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(parameters.Count + 1, names.Count); // x and every parameter
+        for (int i = 0; i < names.Count; i++)
+        {
+            Close(names[i] == "x" ? x.Grad! : parameters[names[i]].Grad!, grads[i]!, "grad " + names[i]);
+        }
+    }
+
     private static void Close(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.ShapeArray(), actual.ShapeArray());

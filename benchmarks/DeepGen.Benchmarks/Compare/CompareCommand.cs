@@ -11,7 +11,8 @@ namespace DeepGen.Benchmarks.Compare;
 /// </summary>
 internal static class CompareCommand
 {
-    static readonly string[] Groups = ["gemm", "eltwise", "layernorm", "softmax", "mlp", "transformer"];
+    /// <summary>The peer's groups, and the compiled variants (<c>GROUP.compiled</c>), which run in a process of their own under compare.sh.</summary>
+    static readonly string[] Groups = ["gemm", "eltwise", "layernorm", "softmax", "mlp", "mlp.compiled", "transformer", "transformer.compiled"];
 
     public static int Run(string[] args)
     {

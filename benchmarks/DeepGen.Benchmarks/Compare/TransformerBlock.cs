@@ -1,9 +1,13 @@
+using DeepGen.Compiled;
+
 namespace DeepGen.Benchmarks.Compare;
 
 /// <summary>
-/// The peer's pre-LN transformer block (d 256, 4 heads, MLP 1024, T 128, batch 8) with attention written
-/// out (matmul, causal mask, softmax, matmul): the peer's "manual" variant. DeepGen has no fused
-/// scaled-dot-product attention, so the peer's "sdpa" figures have no counterpart here.
+/// The peer's pre-LN transformer block (d 256, 4 heads, MLP 1024, T 128, batch 8), eager, in the peer's two
+/// variants: "manual" writes attention out (matmul, causal mask, softmax, matmul), "sdpa" calls
+/// <see cref="F.ScaledDotProductAttention"/> (the fused kernel). <see cref="RunCompiled"/> times the same block
+/// as a compiled [Model] (<see cref="CompiledTransformerBlock"/>), in a group of its own so that its process's
+/// peak memory is its own.
 /// </summary>
 internal sealed class TransformerBlock
 {
@@ -27,16 +31,23 @@ internal sealed class TransformerBlock
         parameters = [ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b, w1, b1, w2, b2];
     }
 
-    Tensor Forward(Tensor x, Tensor causalMask)
+    Tensor Forward(Tensor x, Tensor causalMask, bool sdpa)
     {
         var h = F.LayerNorm(x, NormShape, ln1w, ln1b);
         var qkv = F.Linear(h, wqkv, bqkv).View(Batch, T, 3, H, Dh).Permute(2, 0, 3, 1, 4); // [3,B,H,T,Dh]
         var q = qkv.Select(0, 0);
         var k = qkv.Select(0, 1);
         var v = qkv.Select(0, 2);
-        var att = q.MatMul(k.Transpose(-2, -1)) * (1.0 / Math.Sqrt(Dh));
-        att = F.Softmax(att.MaskedFill(causalMask, double.NegativeInfinity), -1);
-        var o = att.MatMul(v).Transpose(1, 2).Reshape(Batch, T, D);
+        Tensor o;
+        if (sdpa)
+            o = F.ScaledDotProductAttention(q, k, v, isCausal: true);
+        else
+        {
+            var att = q.MatMul(k.Transpose(-2, -1)) * (1.0 / Math.Sqrt(Dh));
+            att = F.Softmax(att.MaskedFill(causalMask, double.NegativeInfinity), -1);
+            o = att.MatMul(v);
+        }
+        o = o.Transpose(1, 2).Reshape(Batch, T, D);
         var x2 = x + F.Linear(o, wo, bo);
         var h2 = F.LayerNorm(x2, NormShape, ln2w, ln2b);
         return x2 + F.Linear(F.Gelu(F.Linear(h2, w1, b1)), w2, b2);
@@ -50,14 +61,60 @@ internal sealed class TransformerBlock
         var x = Tensor.Randn(Batch, T, D);
         var xg = Tensor.Randn(Batch, T, D).RequiresGrad_();
         var gy = Tensor.Randn(Batch, T, D);
-        using (Torch.NoGrad())
-            Harness.EmitMs("transformer.manual.fwd", h.Time(() => block.Forward(x, mask)));
-        Harness.EmitMs("transformer.manual.fwdbwd", h.Time(() =>
+        foreach (var (label, sdpa) in new[] { ("manual", false), ("sdpa", true) })
         {
-            xg.Grad = null;
-            foreach (var p in block.parameters) p.Grad = null;
-            block.Forward(xg, mask).Backward(gy);
-        }));
-        Harness.Note("transformer.sdpa.*: not run (DeepGen has no fused scaled_dot_product_attention)");
+            using (Torch.NoGrad())
+                Harness.EmitMs($"transformer.{label}.fwd", h.Time(() => block.Forward(x, mask, sdpa)));
+            Harness.EmitMs($"transformer.{label}.fwdbwd", h.Time(() =>
+            {
+                ClearGrads(xg, block.parameters);
+                block.Forward(xg, mask, sdpa).Backward(gy);
+            }));
+            StepMemory.Emit($"transformer.{label}", () => { ClearGrads(xg, block.parameters); return block.Forward(xg, mask, sdpa); }, y => y.Backward(gy));
+        }
+    }
+
+    /// <summary>
+    /// <c>transformer.compiled.*</c>: the block compiled by the generator, called through its generated
+    /// <c>ITensorModule.Forward</c> with <see cref="CompiledDispatch.ThrowOnFallback"/> set, so a run that
+    /// would fall back to eager fails instead of timing the eager path.
+    /// </summary>
+    public static void RunCompiled(Harness h)
+    {
+        var block = new CompiledTransformerBlock();
+        ITensorModule compiled = block;
+        var parameters = block.Parameters().ToArray();
+        var x = Tensor.Randn(Batch, T, D);
+        var xg = Tensor.Randn(Batch, T, D).RequiresGrad_();
+        var gy = Tensor.Randn(Batch, T, D);
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            long calls = CompiledDispatch.CompiledCalls;
+            string node = compiled.Forward(xg).GradFn?.Name ?? "none";
+            if (CompiledDispatch.CompiledCalls != calls + 1 || node != "CompiledTransformerBlock.CompiledBackward")
+                throw new InvalidOperationException($"transformer.compiled: the block did not run compiled (gradient node {node})");
+            // the generated methods are this group's own code: give the JIT's tiering its 30 calls before timing
+            // (the harness's 300 ms warm-up is 3 steps; the eager groups share kernels warmed by earlier figures)
+            Harness.WarmUp(() => { ClearGrads(xg, parameters); compiled.Forward(xg).Backward(gy); });
+            using (Torch.NoGrad())
+                Harness.EmitMs("transformer.compiled.fwd", h.Time(() => compiled.Forward(x)));
+            Harness.EmitMs("transformer.compiled.fwdbwd", h.Time(() =>
+            {
+                ClearGrads(xg, parameters);
+                compiled.Forward(xg).Backward(gy);
+            }));
+            StepMemory.Emit("transformer.compiled", () => { ClearGrads(xg, parameters); return compiled.Forward(xg); }, y => y.Backward(gy));
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+    }
+
+    static void ClearGrads(Tensor input, Tensor[] parameters)
+    {
+        input.Grad = null;
+        foreach (var p in parameters) p.Grad = null;
     }
 }

@@ -1,3 +1,4 @@
+using DeepGen.Compiled;
 using DeepGen.Optim;
 
 namespace DeepGen.Benchmarks.Compare;
@@ -19,7 +20,9 @@ internal static class Workloads
             case "layernorm": LayerNorm(h); break;
             case "softmax": Softmax(h); break;
             case "mlp": Mlp(h); break;
+            case "mlp.compiled": MlpCompiled(h); break;
             case "transformer": TransformerBlock.Run(h); break;
+            case "transformer.compiled": TransformerBlock.RunCompiled(h); break;
             default: throw new ArgumentException($"unknown group {group}");
         }
     }
@@ -141,6 +144,40 @@ internal static class Workloads
             var batch = h.Time(() => model.Forward(xb));
             Harness.EmitUs("mlp.infer_b128", batch);
             Harness.EmitRate("mlp.infer_b128.throughput", batch, 128, 1, "samples/s");
+        }
+    }
+
+    /// <summary>
+    /// <c>mlp.compiled.train_step</c>: the <see cref="Mlp"/> step with the model compiled by the generator
+    /// (<see cref="CompiledMlp"/>), the loss and the optimizer eager. Fails rather than time a fallback to eager.
+    /// </summary>
+    static void MlpCompiled(Harness h)
+    {
+        var model = new CompiledMlp();
+        ITensorModule compiled = model;
+        var opt = new SGD(model.Parameters(), lr: 0.01);
+        var xb = Tensor.Randn(128, 784);
+        var yb = Tensor.Randint(0, 10, [128]);
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            string node = compiled.Forward(xb).GradFn?.Name ?? "none";
+            if (node != "CompiledMlp.CompiledBackward")
+                throw new InvalidOperationException($"mlp.compiled: the model did not run compiled (gradient node {node})");
+            Action step = () =>
+            {
+                model.ZeroGrad();
+                F.CrossEntropy(compiled.Forward(xb), yb).Backward();
+                opt.Step();
+            };
+            Harness.WarmUp(step);
+            var t = h.Time(step);
+            Harness.EmitMs("mlp.compiled.train_step", t);
+            Harness.Emit("mlp.compiled.train_steps_per_s", 1e3 / t.Median, "steps/s");
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
         }
     }
 

@@ -304,5 +304,6 @@ public static class FusionPlanner
         "avg_pool2d", "avg_pool2d_backward", "batch_norm", "batch_norm_backward", "layer_norm", "layer_norm_backward",
         "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "dropout", "embedding", "embedding_backward",
         "cat", "stack", "cat_backward", "stack_backward", "narrow_backward", "mean_backward",
+        "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
     };
 }

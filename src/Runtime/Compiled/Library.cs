@@ -116,7 +116,8 @@ public static class Library
         int rows = d == 0 ? 0 : x.Numel / d;
         var mean = new double[rows];
         var rstd = new double[rows];
-        var y = new Tensor(x.ShapeArray(), x.DType);
+        // the kernels write every element (and fully write dx, dw, db in the backward): no zeroing first
+        var y = Tensor.Uninitialized(x.ShapeArray(), x.DType);
         F.LayerNormRows(x.RawContiguous(), weight?.RawContiguous(), bias?.RawContiguous(), y, rows, d, eps, mean, rstd);
         int[] statsShape = [.. x.Shape[..^normalizedShape.Length], .. normalizedShape.Select(_ => 1)];
         return (y, Tensor.FromArray(mean).Reshape(statsShape), Tensor.FromArray(rstd).Reshape(statsShape));
@@ -131,12 +132,27 @@ public static class Library
         var w = weight?.RawContiguous();
         var means = mean.ToArray<double>();
         var rstds = rstd.ToArray<double>();
-        var dx = new Tensor(xs.ShapeArray(), xs.DType);
-        var dw = weight is null ? null : new Tensor(normalizedShape, xs.DType);
-        var db = hasBias ? new Tensor(normalizedShape, xs.DType) : null;
+        var dx = Tensor.Uninitialized(xs.ShapeArray(), xs.DType);
+        var dw = weight is null ? null : Tensor.Uninitialized(normalizedShape, xs.DType);
+        var db = hasBias ? Tensor.Uninitialized(normalizedShape, xs.DType) : null;
         F.LayerNormRowsBackward(xs, w, g, means.Length, d, means, rstds, dx, dw, db);
         return (dx, dw, db);
     }
+
+    // ---- attention ----
+
+    /// <summary>
+    /// Scaled dot-product attention on the eager op's fused kernel: the output (laid out as the query is, so
+    /// merging heads back is a view) and each query row's log-sum-exp, which the backward reads instead of
+    /// the [L, S] weights. A null <paramref name="scale"/> means 1/sqrt(E).
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, bool isCausal, double? scale) =>
+        FusedAttention.Forward(query, key, value, isCausal, scale ?? 1.0 / Math.Sqrt(query.Size(-1)));
+
+    /// <summary>The gradients of scaled dot-product attention, (dQuery, dKey, dValue), from the forward's output and log-sum-exp.</summary>
+    public static (Tensor GradQuery, Tensor GradKey, Tensor GradValue) ScaledDotProductAttentionBackward(Tensor gradOutput, Tensor query, Tensor key, Tensor value,
+        Tensor output, Tensor logSumExp, bool isCausal, double? scale) =>
+        FusedAttention.Backward(gradOutput, query, key, value, output, logSumExp, isCausal, scale ?? 1.0 / Math.Sqrt(query.Size(-1)));
 
     // ---- softmax, dropout, embedding ----
 

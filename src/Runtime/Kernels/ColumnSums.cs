@@ -1,66 +1,63 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// Sums the rows of a contiguous [rows, cols] block: what reducing a tensor's leading dims is (a bias's
-/// gradient, a broadcast gradient summed back). Each column is accumulated in double, in row order, as the
-/// general block sum does, so the result is the same to the bit; but rows are added as vectors, with no
-/// transposed copy of the input first.
+/// Sums over the leading dims of a contiguous tensor seen as rows x cols: out[j] = sum over r of x[r, j]
+/// (a bias gradient). Each column accumulates in double, row after row, exactly the order of the general
+/// reduction, so the result is the same to the bit; but the rows are read in place, a vector of columns at a
+/// time, instead of being transposed into a copy first. Column chunks go to different threads when big.
 /// </summary>
 internal static class ColumnSums
 {
-    public static void Run(ReadOnlySpan<float> source, int rows, int cols, Span<float> result)
-    {
-        double[] sums = ArrayPool<double>.Shared.Rent(cols);
-        try
-        {
-            Span<double> acc = sums.AsSpan(0, cols);
-            acc.Clear();
-            for (int r = 0; r < rows; r++) AddRow(source.Slice(r * cols, cols), acc);
-            for (int c = 0; c < cols; c++) result[c] = (float)acc[c];
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(sums);
-        }
-    }
+    const int Chunk = 256;
 
-    public static void Run(ReadOnlySpan<double> source, int rows, int cols, Span<double> result)
+    public static void Sum<T>(T[] x, int offset, int rows, int cols, T[] result) where T : unmanaged
     {
-        result.Clear();
-        for (int r = 0; r < rows; r++) AddRow(source.Slice(r * cols, cols), result);
-    }
-
-    static void AddRow(ReadOnlySpan<float> row, Span<double> acc)
-    {
-        int c = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int chunks = (cols + Chunk - 1) / Chunk;
+        Parallelism.For(chunks, (long)rows * Math.Min(cols, Chunk), (c, _) =>
         {
-            ref float x = ref MemoryMarshal.GetReference(row);
-            ref double a = ref MemoryMarshal.GetReference(acc);
-            for (; c <= row.Length - Vector256<float>.Count; c += Vector256<float>.Count)
+            int first = c * Chunk, count = Math.Min(Chunk, cols - first);
+            Span<double> sums = stackalloc double[Chunk];
+            sums.Clear();
+            for (int r = 0; r < rows; r++)
             {
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)c));
-                (Vector256.LoadUnsafe(ref a, (nuint)c) + lower).StoreUnsafe(ref a, (nuint)c);
-                (Vector256.LoadUnsafe(ref a, (nuint)(c + Vector256<double>.Count)) + upper).StoreUnsafe(ref a, (nuint)(c + Vector256<double>.Count));
+                var row = x.AsSpan(offset + r * cols + first, count);
+                if (typeof(T) == typeof(float)) Add(MemoryMarshal.Cast<T, float>(row), sums);
+                else Add(MemoryMarshal.Cast<T, double>(row), sums);
             }
-        }
-        for (; c < row.Length; c++) acc[c] += row[c];
+            var target = result.AsSpan(first, count);
+            if (typeof(T) == typeof(float))
+            {
+                var floats = MemoryMarshal.Cast<T, float>(target);
+                for (int j = 0; j < count; j++) floats[j] = (float)sums[j];
+            }
+            else sums[..count].CopyTo(MemoryMarshal.Cast<T, double>(target));
+        });
     }
 
-    static void AddRow(ReadOnlySpan<double> row, Span<double> acc)
+    static void Add(ReadOnlySpan<float> row, Span<double> sums)
     {
-        int c = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int j = 0, w = Vector256<float>.Count;
+        ref float src = ref MemoryMarshal.GetReference(row);
+        ref double acc = ref MemoryMarshal.GetReference(sums);
+        for (; j + w <= row.Length; j += w)
         {
-            ref double x = ref MemoryMarshal.GetReference(row);
-            ref double a = ref MemoryMarshal.GetReference(acc);
-            for (; c <= row.Length - Vector256<double>.Count; c += Vector256<double>.Count)
-                (Vector256.LoadUnsafe(ref a, (nuint)c) + Vector256.LoadUnsafe(ref x, (nuint)c)).StoreUnsafe(ref a, (nuint)c);
+            var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref src, (nuint)j));
+            (Vector256.LoadUnsafe(ref acc, (nuint)j) + lo).StoreUnsafe(ref acc, (nuint)j);
+            (Vector256.LoadUnsafe(ref acc, (nuint)(j + w / 2)) + hi).StoreUnsafe(ref acc, (nuint)(j + w / 2));
         }
-        for (; c < row.Length; c++) acc[c] += row[c];
+        for (; j < row.Length; j++) sums[j] += row[j];
+    }
+
+    static void Add(ReadOnlySpan<double> row, Span<double> sums)
+    {
+        int j = 0, w = Vector256<double>.Count;
+        ref double src = ref MemoryMarshal.GetReference(row);
+        ref double acc = ref MemoryMarshal.GetReference(sums);
+        for (; j + w <= row.Length; j += w)
+            (Vector256.LoadUnsafe(ref acc, (nuint)j) + Vector256.LoadUnsafe(ref src, (nuint)j)).StoreUnsafe(ref acc, (nuint)j);
+        for (; j < row.Length; j++) sums[j] += row[j];
     }
 }

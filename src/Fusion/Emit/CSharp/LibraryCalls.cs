@@ -55,6 +55,10 @@ internal static class LibraryCalls
             case "softmax_backward":
             case "log_softmax_backward":
                 return $"Library.SoftmaxBackward({In(0)}, {In(1)}, {Int(a.Int("dim"))}, log: {Bool(node.Op == "log_softmax_backward")})";
+            case "scaled_dot_product_attention":
+                return $"Library.ScaledDotProductAttention({In(0)}, {In(1)}, {In(2)}, {Attention(a)})";
+            case "scaled_dot_product_attention_backward":
+                return $"Library.ScaledDotProductAttentionBackward({In(0)}, {In(1)}, {In(2)}, {In(3)}, {In(4)}, {In(5)}, {Attention(a)})";
             case "dropout":
                 return $"Library.Dropout({In(0)}, {Real(a.Real("p"))})";
             case "embedding":
@@ -173,6 +177,10 @@ internal static class LibraryCalls
     /// <summary>The symbols a node's call needs bound (a reshape's symbolic target sizes).</summary>
     public static IEnumerable<string> SymbolsOf(IrNode node) =>
         node.Op == "reshape" ? node.Attrs.Dims("dims").Where(d => d.Kind == DimKind.Symbolic).Select(d => d.Symbol!) : [];
+
+    /// <summary>Attention's attributes as arguments: <c>isCausal: true, scale: null</c> (null: 1/sqrt(E), taken at run time).</summary>
+    private static string Attention(Attrs a) =>
+        $"isCausal: {Bool(a.Bool("is_causal", false))}, scale: {(a.Has("scale") ? Real(a.Real("scale")) : "null")}";
 
     private static string PaddingIdx(Attrs a) => a.Has("padding_idx") ? Int(a.Int("padding_idx")) + "L" : "null";
 

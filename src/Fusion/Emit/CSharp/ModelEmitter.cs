@@ -229,6 +229,8 @@ public static partial class ModelEmitter
         w.Line($"/// {ModeText(mode)} forward: returns the {Count(g.UserOutputs, "output")}, then the {Count(g.Saved.Count, "value")} the backward reads.");
         w.Line("/// </summary>");
         string parameters = string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))));
+        // optimised from the first call: tier-0 code would keep every step's tensors alive until the method returns
+        w.Line("[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Open($"private Tensor[] {mode.ForwardMethod}({parameters})");
         var emitter = new GraphEmitter(mode.ForwardPlan, mode.KernelClass("Forward"), SourceExpression);
         emitter.WriteSteps(w);
@@ -274,6 +276,8 @@ public static partial class ModelEmitter
 
         w.Line("/// The gradients of the Forward arguments are computed only when <paramref name=\"needs\"/> asks for them.");
         w.Line("/// </summary>");
+        // optimised from the first call: tier-0 code would keep every step's tensors alive until the method returns
+        w.Line("[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Open($"private Tensor?[] {mode.BackwardMethod}(Tensor[] grads, Tensor[] saved, bool[] needs)");
         var emitter = new GraphEmitter(mode.BackwardPlan, mode.KernelClass("Backward"), BackwardSource);
 
