@@ -34,6 +34,17 @@ internal static class CompiledAgreement
         Close(xe.Grad!, xc.Grad!, "grad of the input");
     }
 
+    /// <summary>Every parameter's gradient and every state-dict entry (running statistics too) of the two models agree.</summary>
+    public static void SameGradientsAndState(Module eager, Module compiled)
+    {
+        var compiledParameters = compiled.NamedParameters();
+        foreach (var (key, value) in eager.NamedParameters())
+            Close(value.Grad!, compiledParameters.Single(p => p.Key == key).Value.Grad!, "grad " + key);
+        var compiledState = compiled.StateDict();
+        foreach (var (key, value) in eager.StateDict())
+            Close(value, compiledState[key], key);
+    }
+
     /// <summary>Equal shapes, and values within 1e-4 of the largest magnitude (float32).</summary>
     public static void Close(Tensor expected, Tensor actual, string what)
     {

@@ -30,16 +30,7 @@ public class CompiledVsEagerTests
         _ => throw new ArgumentException(model.GetType().Name),
     };
 
-    /// <summary>Equal shapes, and values within 1e-4 of the largest magnitude (float32 against float32).</summary>
-    internal static void Close(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        var e = expected.ToArray<double>();
-        var a = actual.ToArray<double>();
-        double scale = Math.Max(e.Length == 0 ? 0 : e.Max(Math.Abs), 1e-6);
-        for (int i = 0; i < e.Length; i++)
-            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * scale, $"{what}[{i}]: eager {e[i]:R}, compiled {a[i]:R}");
-    }
+    static void Close(Tensor expected, Tensor actual, string what) => CompiledAgreement.Close(expected, actual, what);
 
     public static TheoryData<string, bool> Cases() => new() { { "Mlp", true }, { "Mlp", false }, { "ConvNet", true }, { "ConvNet", false } };
 
@@ -78,12 +69,7 @@ public class CompiledVsEagerTests
                 CompiledDispatch.ThrowOnFallback = false;
             }
 
-            var compiledParameters = compiled.NamedParameters();
-            foreach (var (key, value) in eager.NamedParameters())
-                Close(value.Grad!, compiledParameters.Single(p => p.Key == key).Value.Grad!, "grad " + key);
-            var compiledState = compiled.StateDict();
-            foreach (var (key, value) in eager.StateDict())
-                Close(value, compiledState[key], key);
+            CompiledAgreement.SameGradientsAndState(eager, compiled);
         }
     }
 

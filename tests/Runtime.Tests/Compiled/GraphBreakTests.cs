@@ -11,7 +11,7 @@ namespace DeepGen.Tests.Compiled;
 [Collection(nameof(CompiledDispatch))]
 public class GraphBreakTests
 {
-    static void Close(Tensor expected, Tensor actual, string what) => CompiledVsEagerTests.Close(expected, actual, what);
+    static void Close(Tensor expected, Tensor actual, string what) => CompiledAgreement.Close(expected, actual, what);
 
     /// <summary>Runs eager and compiled on the same input and dropout seed; returns the compiled output.</summary>
     static Tensor RunBoth(Func<Tensor, Tensor> eager, Module compiled, Tensor x, Tensor target)
@@ -37,15 +37,7 @@ public class GraphBreakTests
         }
     }
 
-    static void SameGradientsAndState(Module eager, Module compiled)
-    {
-        var compiledParameters = compiled.NamedParameters();
-        foreach (var (key, value) in eager.NamedParameters())
-            Close(value.Grad!, compiledParameters.Single(p => p.Key == key).Value.Grad!, "grad " + key);
-        var compiledState = compiled.StateDict();
-        foreach (var (key, value) in eager.StateDict())
-            Close(value, compiledState[key], key);
-    }
+    static void SameGradientsAndState(Module eager, Module compiled) => CompiledAgreement.SameGradientsAndState(eager, compiled);
 
     [Theory]
     [InlineData(true, 3.0)]
