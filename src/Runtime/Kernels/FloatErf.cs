@@ -73,18 +73,20 @@ internal static class FloatErf
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
     }
 
-    /// <summary>A(z) / B(z), the small-argument approximation of erf(x) / x with z = x^2.</summary>
+    /// <summary>A(z) / B(z), the small-argument approximation of erf(x) / x with z = x^2, by Horner's rule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<double> SmallRatio(Vector512<double> z)
     {
-        var num = 1.85777706184603153e-1 * z;
-        num = Step(num, 3.16112374387056560e00, z);
-        num = Step(num, 1.13864154151050156e02, z);
-        num = Step(num, 3.77485237685302021e02, z);
-        var den = Step(z, 2.36012909523441209e01, z);
-        den = Step(den, 2.44024637934444173e02, z);
-        den = Step(den, 1.28261652607737228e03, z);
-        return (num + Vector512.Create(3.20937758913846947e03)) / (den + Vector512.Create(2.84423683343917062e03));
+        var num = Vector512.Create(1.85777706184603153e-1);
+        num = MulAdd(num, z, 3.16112374387056560e00);
+        num = MulAdd(num, z, 1.13864154151050156e02);
+        num = MulAdd(num, z, 3.77485237685302021e02);
+        num = MulAdd(num, z, 3.20937758913846947e03);
+        var den = z + Vector512.Create(2.36012909523441209e01);
+        den = MulAdd(den, z, 2.44024637934444173e02);
+        den = MulAdd(den, z, 1.28261652607737228e03);
+        den = MulAdd(den, z, 2.84423683343917062e03);
+        return num / den;
     }
 
     /// <summary>
@@ -99,29 +101,28 @@ internal static class FloatErf
         // clamped so that infinite lanes give 0, not inf / inf
         var big = Vector512.Create(XBig);
         var yc = Vector512.MinNative(y, big);
-        var num = 2.15311535474403846e-8 * yc;
-        num = Step(num, 5.64188496988670089e-1, yc);
-        num = Step(num, 8.88314979438837594e00, yc);
-        num = Step(num, 6.61191906371416295e01, yc);
-        num = Step(num, 2.98635138197400131e02, yc);
-        num = Step(num, 8.81952221241769090e02, yc);
-        num = Step(num, 1.71204761263407058e03, yc);
-        num = Step(num, 2.05107837782607147e03, yc);
-        var den = Step(yc, 1.57449261107098347e01, yc);
-        den = Step(den, 1.17693950891312499e02, yc);
-        den = Step(den, 5.37181101862009858e02, yc);
-        den = Step(den, 1.62138957456669019e03, yc);
-        den = Step(den, 3.29079923573345963e03, yc);
-        den = Step(den, 4.36261909014324716e03, yc);
-        den = Step(den, 3.43936767414372164e03, yc);
-        var ratio = (num + Vector512.Create(1.23033935479799725e03)) / (den + Vector512.Create(1.23033935480374942e03));
+        // C(y) / D(y) by Horner's rule with fused multiply-adds (the scalar form's loop, reassociated)
+        var num = Vector512.Create(2.15311535474403846e-8);
+        num = MulAdd(num, yc, 5.64188496988670089e-1);
+        num = MulAdd(num, yc, 8.88314979438837594e00);
+        num = MulAdd(num, yc, 6.61191906371416295e01);
+        num = MulAdd(num, yc, 2.98635138197400131e02);
+        num = MulAdd(num, yc, 8.81952221241769090e02);
+        num = MulAdd(num, yc, 1.71204761263407058e03);
+        num = MulAdd(num, yc, 2.05107837782607147e03);
+        num = MulAdd(num, yc, 1.23033935479799725e03);
+        var den = yc + Vector512.Create(1.57449261107098347e01);
+        den = MulAdd(den, yc, 1.17693950891312499e02);
+        den = MulAdd(den, yc, 5.37181101862009858e02);
+        den = MulAdd(den, yc, 1.62138957456669019e03);
+        den = MulAdd(den, yc, 3.29079923573345963e03);
+        den = MulAdd(den, yc, 4.36261909014324716e03);
+        den = MulAdd(den, yc, 3.43936767414372164e03);
+        den = MulAdd(den, yc, 1.23033935480374942e03);
+        var ratio = num / den;
         var result = Exp(-(yc * yc)) * ratio;
         return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(y, big), Vector512<double>.Zero, result);
     }
-
-    /// <summary>(acc + c) * x: one step of the scalar forms' polynomial loops.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<double> Step(Vector512<double> acc, double c, Vector512<double> x) => (acc + Vector512.Create(c)) * x;
 
     // fdlibm's split of ln 2 (see VectorMath.Exp)
     const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10, Log2E = 1.44269504088896338700e+00;
