@@ -8,12 +8,13 @@ namespace DeepGen.Kernels;
 /// erf, erfc, exact GELU and its derivative for eight float lanes, computed on eight double lanes at once
 /// (one 512-bit vector where <see cref="VectorErf"/> widens to two 256-bit halves) and rounded to float once.
 /// Cody's rational approximations (<see cref="ErfMath"/>), cut down to what float results need: erfc uses the
-/// (0.46875, 4] form everywhere (see <see cref="ErfcOfNonNegative"/>), and exp(r) on the reduced argument stops
-/// at degree 9, whose first omitted term (|r| &lt;= ln(2)/2) is under 1e-11 relative, far below a float's ulp
-/// (6e-8). The dense sweep in ElementwiseMathTests checks the results against the double forms. Used where 512-bit vectors are
-/// fast (<see cref="IsSupported"/>); elsewhere the Vector256 forms stay. The coefficients are written out
-/// here too because .NET's generic vector interface (ISimdVector) is not public, so the two widths cannot
-/// share one generic body.
+/// (0.46875, 4] form everywhere (see <see cref="ErfcOfNonNegative"/>), the polynomials run as fused
+/// multiply-adds, and exp(r) on the reduced argument stops at degree 9, whose first omitted term
+/// (|r| &lt;= ln(2)/2) is under 1e-11 relative, far below a float's ulp (6e-8). FloatErfSweepTests checks
+/// every form against the double formulas over millions of floats. Used where 512-bit vectors are fast
+/// (<see cref="IsSupported"/>); elsewhere the Vector256 forms stay (DOTNET_PreferredVectorBitWidth=256 selects
+/// them for testing). The coefficients are written out here too because .NET's generic vector interface
+/// (ISimdVector) is not public, so the two widths cannot share one generic body.
 /// </summary>
 internal static class FloatErf
 {
