@@ -122,23 +122,30 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x) => ViaDouble<TanhOp>(x);
 
-    /// <summary>erf, erfc and exact GELU as in their scalar forms (double arithmetic, one rounding to float).</summary>
+    /// <summary>
+    /// erf, erfc and exact GELU as in their scalar forms (double arithmetic, one rounding to float); float lanes
+    /// take <see cref="FloatErf"/>'s eight-double-lane form where 512-bit vectors are fast.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Erf<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? VectorErf.Erf(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<ErfOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? VectorErf.Erf(x.AsDouble(), forFloat: false).As<double, T>()
+            : FloatErf.IsSupported ? FloatErf.Erf(x.AsSingle()).As<float, T>() : ViaDouble<ErfOp>(x.AsSingle()).As<float, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Erfc<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? VectorErf.Erfc(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<ErfcOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? VectorErf.Erfc(x.AsDouble(), forFloat: false).As<double, T>()
+            : FloatErf.IsSupported ? FloatErf.Erfc(x.AsSingle()).As<float, T>() : ViaDouble<ErfcOp>(x.AsSingle()).As<float, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Gelu<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? Gelu(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<GeluOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? Gelu(x.AsDouble(), forFloat: false).As<double, T>()
+            : FloatErf.IsSupported ? FloatErf.Gelu(x.AsSingle()).As<float, T>() : ViaDouble<GeluOp>(x.AsSingle()).As<float, T>();
 
     /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), in double, rounded to T (the caller multiplies by the gradient in T).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> GeluDerivative<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? GeluDerivative(x.AsDouble(), forFloat: false).As<double, T>() : ViaDouble<GeluDerivativeOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? GeluDerivative(x.AsDouble(), forFloat: false).As<double, T>()
+            : FloatErf.IsSupported ? FloatErf.GeluDerivative(x.AsSingle()).As<float, T>() : ViaDouble<GeluDerivativeOp>(x.AsSingle()).As<float, T>();
 
     static Vector256<double> Gelu(Vector256<double> v, bool forFloat) => Vector256.Create(0.5) * v * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat);
 

@@ -1,0 +1,99 @@
+using System.Runtime.Intrinsics;
+using DeepGen.Kernels;
+
+namespace DeepGen.Tests;
+
+/// <summary>
+/// The float erf family's vector forms (eight double lanes where 512-bit vectors are fast, see FloatErf)
+/// against the double formulas rounded to float, over a dense sweep of float bit patterns: every 509th float
+/// of each sign with |x| up to 12 (every mantissa pattern class, subnormals included, about 4.3 million
+/// values) and every 4099th up to 40, where erfc and GELU's tail underflow.
+/// </summary>
+public class FloatErfSweepTests
+{
+    static float[] SweepValues()
+    {
+        var values = new List<float>();
+        void AddRange(float limit, int stride)
+        {
+            for (int bits = 0; bits <= BitConverter.SingleToInt32Bits(limit); bits += stride)
+            {
+                float v = BitConverter.Int32BitsToSingle(bits);
+                values.Add(v);
+                values.Add(-v);
+            }
+        }
+        AddRange(12f, 509);
+        AddRange(40f, 4099);
+        // the range boundaries of the rational approximations, and their neighbours
+        foreach (double edge in new[] { 0.46875, 4.0, 26.543 })
+            foreach (double scale in new[] { 1.0, Math.Sqrt(2) })
+            {
+                float e = (float)(edge * scale);
+                values.AddRange([e, -e, MathF.BitIncrement(e), MathF.BitDecrement(e), -MathF.BitIncrement(e), -MathF.BitDecrement(e)]);
+            }
+        while (values.Count % Vector256<float>.Count != 0) values.Add(0f);
+        return values.ToArray();
+    }
+
+    static readonly float[] Inputs = SweepValues();
+
+    static float[] Apply(Func<Vector256<float>, Vector256<float>> fn)
+    {
+        var result = new float[Inputs.Length];
+        for (int i = 0; i < Inputs.Length; i += Vector256<float>.Count)
+            fn(Vector256.Create(Inputs.AsSpan(i, Vector256<float>.Count))).CopyTo(result.AsSpan(i));
+        return result;
+    }
+
+    /// <summary>Distance in units in the last place: adjacent floats are 1 apart, and -0 and +0 are equal.</summary>
+    static long UlpDistance(float a, float b)
+    {
+        static long Ordered(float f)
+        {
+            int bits = BitConverter.SingleToInt32Bits(f);
+            return bits < 0 ? -(long)(bits & int.MaxValue) : bits;
+        }
+        return Math.Abs(Ordered(a) - Ordered(b));
+    }
+
+    static void CheckWithinOneUlp(string name, Func<Vector256<float>, Vector256<float>> vector, Func<double, double> reference)
+    {
+        var got = Apply(vector);
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            float expected = (float)reference(Inputs[i]);
+            if (UlpDistance(got[i], expected) > 1)
+                Assert.Fail($"{name}({Inputs[i]:R}): expected {expected:R}, got {got[i]:R}");
+        }
+    }
+
+    [Fact]
+    public void GeluIsWithinOneUlpOfTheDoubleFormula() =>
+        CheckWithinOneUlp("gelu", VectorMath.Gelu, x => 0.5 * x * ErfMath.Erfc(-x * Math.Sqrt(0.5)));
+
+    [Fact]
+    public void ErfAndErfcAreWithinOneUlpOfTheDoubleForms()
+    {
+        CheckWithinOneUlp("erf", VectorMath.Erf, ErfMath.Erf);
+        CheckWithinOneUlp("erfc", VectorMath.Erfc, ErfMath.Erfc);
+    }
+
+    [Fact]
+    public void GeluDerivativeIsWithinTheBackwardTolerance()
+    {
+        var got = Apply(VectorMath.GeluDerivative);
+        double epsilon = Math.Pow(2, -23);
+        for (int i = 0; i < Inputs.Length; i++)
+        {
+            double x = Inputs[i];
+            double cdf = 0.5 * ErfMath.Erfc(-x * Math.Sqrt(0.5));
+            double slope = x * Math.Exp(-0.5 * x * x) / Math.Sqrt(2 * Math.PI);
+            double expected = (float)(cdf + slope);
+            // ElementwiseFastPathTests' backward tolerance with g = 1: cdf + slope cancels near x = -0.75
+            double tolerance = 4 * epsilon * (Math.Abs(cdf) + Math.Abs(slope)) + 2 * epsilon * Math.Abs(expected);
+            if (!(Math.Abs(got[i] - expected) <= tolerance))
+                Assert.Fail($"gelu'({x:R}): expected {expected:R}, got {got[i]:R}");
+        }
+    }
+}
