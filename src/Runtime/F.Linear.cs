@@ -21,9 +21,9 @@ public static partial class F
         var result = Tensor.Uninitialized([.. input.Shape[..^1], outFeatures], input.DType);
         switch (input.DType)
         {
-            case DType.Float32: RawLinear<float>(input, weight, bias, result, rows); break;
-            case DType.Float64: RawLinear<double>(input, weight, bias, result, rows); break;
-            case DType.Int64: RawLinear<long>(input, weight, bias, result, rows); break;
+            case DType.Float32: RawLinear<float>(input, weight, bias, result, rows, relu: false); break;
+            case DType.Float64: RawLinear<double>(input, weight, bias, result, rows, relu: false); break;
+            case DType.Int64: RawLinear<long>(input, weight, bias, result, rows, relu: false); break;
         }
         if (GradMode.ShouldRecord(bias is null ? [input, weight] : [input, weight, bias]))
         {
@@ -45,6 +45,24 @@ public static partial class F
         return result;
     }
 
+    /// <summary>
+    /// linear, then ReLU when <paramref name="relu"/>, without an autograd node: the compiled path's GEMM,
+    /// which applies the bias and the ReLU as it stores each output element rather than in passes of their own.
+    /// </summary>
+    internal static Tensor CompiledLinear(Tensor input, Tensor weight, Tensor? bias, bool relu)
+    {
+        CheckLinear(input, weight, bias);
+        int rows = Shapes.Numel(input.Shape[..^1]);
+        var result = Tensor.Uninitialized([.. input.Shape[..^1], weight.Size(0)], input.DType);
+        switch (input.DType)
+        {
+            case DType.Float32: RawLinear<float>(input, weight, bias, result, rows, relu); break;
+            case DType.Float64: RawLinear<double>(input, weight, bias, result, rows, relu); break;
+            case DType.Int64: RawLinear<long>(input, weight, bias, result, rows, relu); break;
+        }
+        return result;
+    }
+
     static void CheckLinear(Tensor input, Tensor weight, Tensor? bias)
     {
         if (input.Rank == 0)
@@ -61,17 +79,17 @@ public static partial class F
         if (input.DType == DType.Bool) throw Elementwise.Unsupported("linear", input.DType);
     }
 
-    static void RawLinear<T>(Tensor input, Tensor weight, Tensor? bias, Tensor result, int rows) where T : unmanaged, INumber<T>
+    static void RawLinear<T>(Tensor input, Tensor weight, Tensor? bias, Tensor result, int rows, bool relu) where T : unmanaged, INumber<T>
     {
         int outFeatures = weight.Size(0), inFeatures = weight.Size(1);
         var output = result.Data<T>();
         if (rows == 0 || outFeatures == 0) return;
         // the bias is added by the GEMM as it stores each output element, not in a pass of its own
-        var epilogue = default(GemmEpilogue<T>);
+        var epilogue = new GemmEpilogue<T>(null, 0, relu);
         if (bias is not null)
         {
             var b = bias.RawContiguous();
-            epilogue = new GemmEpilogue<T>(b.Data<T>(), b.StorageOffset, Relu: false);
+            epilogue = new GemmEpilogue<T>(b.Data<T>(), b.StorageOffset, relu);
         }
         // the input's leading dims are one run of rows unless its strides interleave them: copy only then
         var x = Tensor.TryMergeRowDims(input.Shape[..^1], input.Strides[..^1], out int rowStride) ? input : input.RawContiguous();

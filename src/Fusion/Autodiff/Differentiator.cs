@@ -6,8 +6,8 @@ namespace DeepGen.Fusion.Autodiff;
 /// <summary>
 /// Build-time reverse-mode autodiff: walks the forward graph backwards, asks each op's derivative rule
 /// (<see cref="OpDef.Vjp"/>) for its inputs' gradients, and splits the result into a forward graph (which
-/// also returns what the backward needs) and a backward graph. Cheap pointwise values whose inputs are
-/// kept anyway are recomputed in the backward instead of saved (the idea of PyTorch's AOTAutograd).
+/// also returns what the backward needs) and a backward graph. Cheap (arithmetic) pointwise values whose
+/// inputs are kept anyway are recomputed in the backward instead of saved (the idea of PyTorch's AOTAutograd).
 /// </summary>
 public static class Differentiator
 {
@@ -174,8 +174,16 @@ public static class Differentiator
     }
 
     /// <summary>
+    /// Pointwise ops not recomputed: each element costs a transcendental function (an erf, exp, tanh or log,
+    /// tens of instructions per element), so one more pass costs more than keeping the tensor. A GELU
+    /// recomputed in the backward made the compiled transformer block's step slower than eager's.
+    /// </summary>
+    private static readonly HashSet<string> CostlyToRecompute = new(StringComparer.Ordinal) { "gelu", "silu", "tanh", "sigmoid", "exp", "log", "pow" };
+
+    /// <summary>
     /// Saved pointwise values whose inputs are all saved anyway (or are sources, or outputs the caller
-    /// holds) are recomputed: one more pass in the backward instead of one more tensor kept alive.
+    /// holds) are recomputed: one more pass of a few arithmetic instructions per element in the backward
+    /// instead of one more tensor kept alive (not for the <see cref="CostlyToRecompute"/> ops).
     /// </summary>
     private static List<Recomputation> ChooseRecomputation(IrGraph forward, Dictionary<Value, (bool DataUse, string Reason)> reads)
     {
@@ -189,7 +197,7 @@ public static class Differentiator
             foreach (Value v in kept.OrderByDescending(v => v.Node).ToList())
             {
                 IrNode node = forward.Nodes[v.Node];
-                bool cheap = OpTable.Get(node.Op).Kind == OpKind.Pointwise && node.Outputs.Count == 1 && !outputs.Contains(v);
+                bool cheap = OpTable.Get(node.Op).Kind == OpKind.Pointwise && !CostlyToRecompute.Contains(node.Op) && node.Outputs.Count == 1 && !outputs.Contains(v);
                 if (!cheap || !node.Inputs.All(i => kept.Contains(i) || SourceOps.IsSource(forward.Nodes[i.Node].Op)))
                 {
                     continue;

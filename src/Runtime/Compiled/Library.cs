@@ -16,13 +16,8 @@ public static class Library
 {
     // ---- GEMM ----
 
-    /// <summary>x @ weight^T + bias, then ReLU when <paramref name="relu"/> (applied to the output in place right after the GEMM).</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool relu = false)
-    {
-        using var _ = GradMode.NoGrad();
-        var y = F.Linear(x, weight, bias);
-        return relu ? y.Relu_() : y;
-    }
+    /// <summary>x @ weight^T + bias, then ReLU when <paramref name="relu"/> (both applied by the GEMM as it stores the output).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool relu = false) => F.CompiledLinear(x, weight, bias, relu);
 
     /// <summary>torch.matmul (transposed operands are read in place through their strides), then + bias (over the last dim) and ReLU.</summary>
     public static Tensor MatMul(Tensor a, Tensor b, Tensor? bias = null, bool relu = false)

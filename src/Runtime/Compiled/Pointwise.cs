@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace DeepGen.Compiled;
 
@@ -67,6 +68,8 @@ public static class Pointwise
         return outputs;
     }
 
+    // optimised from the first call, as the generated kernels are: each instantiation runs a few times per step
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, long first, long end, int blocksPerRow)
         where TKernel : struct, IPointwiseKernel
     {

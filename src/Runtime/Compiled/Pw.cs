@@ -200,10 +200,13 @@ public static class Pw
 
     // ---- the vector form of a functor, or lane by lane where it has none for T ----
 
+    // the lane-by-lane fallbacks are methods of their own: a stackalloc would keep Unary and Binary from being inlined
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<T> Unary<T, TFn>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatUnary
+    static Vector256<T> Unary<T, TFn>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatUnary =>
+        TFn.Vectorizes<T>() ? TFn.ApplyVector(x) : UnaryLanes<T, TFn>(x);
+
+    static Vector256<T> UnaryLanes<T, TFn>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatUnary
     {
-        if (TFn.Vectorizes<T>()) return TFn.ApplyVector(x);
         Span<T> lanes = stackalloc T[Vector256<T>.Count];
         x.CopyTo(lanes);
         for (int i = 0; i < lanes.Length; i++) lanes[i] = TFn.Apply(lanes[i]);
@@ -211,9 +214,11 @@ public static class Pw
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<T> Binary<T, TFn>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatBinary
+    static Vector256<T> Binary<T, TFn>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatBinary =>
+        TFn.Vectorizes<T>() ? TFn.ApplyVector(a, b) : BinaryLanes<T, TFn>(a, b);
+
+    static Vector256<T> BinaryLanes<T, TFn>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> where TFn : IFloatBinary
     {
-        if (TFn.Vectorizes<T>()) return TFn.ApplyVector(a, b);
         Span<T> left = stackalloc T[Vector256<T>.Count];
         Span<T> right = stackalloc T[Vector256<T>.Count];
         a.CopyTo(left);

@@ -19,6 +19,9 @@ internal static class KernelEmitter
         string ops = string.Join(", ", kernel.Steps.Select(s => "%" + s.Node + " " + s.Op));
         w.Line("/// <summary>" + ops + " over " + "[" + string.Join(", ", kernel.Shape) + "]" + (lane is null ? " (mixed types: scalar loop)" : string.Empty) + ".</summary>");
         w.Open("public readonly struct " + kernel.Name + " : IPointwiseKernel");
+        // optimised from the first call: tier-0 code calls every Vector256 operator and Pw helper out of line,
+        // and a kernel runs often enough in the first steps for that to cost more than the step itself
+        w.Line("[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
         w.Open("public void Apply(PointwiseBlock block)");
         for (int k = 0; k < kernel.Inputs.Count; k++)
         {
