@@ -6,8 +6,9 @@ namespace DeepGen.Kernels;
 /// <summary>
 /// cross_entropy's common case in float32: logits [N, C] (no extra dims), no label smoothing. Per row one
 /// vectorised max pass and one exp-sum pass for log-sum-exp, and in the backward one pass writing
-/// w[t] * (softmax - onehot) scaled by the upstream gradient; rows split over threads when big. Fills the
-/// same <see cref="ClassLoss"/> state (Lse, TotalWeight) as the general kernel.
+/// w[t] * (softmax - onehot) scaled by the upstream gradient (reading each logit once: the forward saves
+/// the row maxima); rows split over threads when big. Fills the same <see cref="ClassLoss"/> state (Lse,
+/// TotalWeight) as the general kernel, and RowMax.
 /// </summary>
 internal static class CrossEntropyRowsFloat
 {
@@ -22,12 +23,14 @@ internal static class CrossEntropyRowsFloat
         _ = x.AsSpan(offX, n * c);
         var losses = new double[n];
         var lse = new double[n];
+        var rowMax = new float[n];
         RowChunks.For(RowChunks.Count(n, c), n, (_, first, end) =>
         {
             for (int i = first; i < end; i++)
             {
                 ref float row = ref x[offX + i * c];
-                lse[i] = LogSumExp(ref row, c);
+                rowMax[i] = Max(ref row, c);
+                lse[i] = LogSumExp(ref row, c, rowMax[i]);
                 long t = loss.Targets[i];
                 if (t != loss.IgnoreIndex) losses[i] = loss.WeightOf(t) * (lse[i] - Unsafe.Add(ref row, (int)t));
             }
@@ -36,14 +39,14 @@ internal static class CrossEntropyRowsFloat
         foreach (long t in loss.Targets)
             if (t != loss.IgnoreIndex) total += loss.WeightOf(t);
         loss.Lse = lse;
+        loss.RowMax = rowMax;
         loss.TotalWeight = total;
         return losses;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double LogSumExp(ref float x, int n)
+    static double LogSumExp(ref float x, int n, float max)
     {
-        float max = Max(ref x, n);
         var vmax = Vector512.Create(max);
         var sums = Vector512<float>.Zero;
         float tail = 0;
@@ -89,7 +92,7 @@ internal static class CrossEntropyRowsFloat
                         continue;
                     }
                     float factor = (float)(scale[i] * loss.WeightOf(t));
-                    BackwardRow(ref x[offX + i * c], ref target[0], c, loss.Lse[i], factor);
+                    BackwardRow(ref x[offX + i * c], ref target[0], c, loss.RowMax[i], loss.Lse[i], factor);
                     target[(int)t] -= factor;
                 }
             });
@@ -104,9 +107,8 @@ internal static class CrossEntropyRowsFloat
 
     /// <summary>gx = exp(x - lse) * factor, taken as exp((x - max) - (lse - max)): x - lse in float would lose lse's low bits when the logits are large.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void BackwardRow(ref float x, ref float gx, int n, double lse, float factor)
+    static void BackwardRow(ref float x, ref float gx, int n, float max, double lse, float factor)
     {
-        float max = Max(ref x, n);
         float logSum = (float)(lse - max);
         var vmax = Vector512.Create(max);
         var vlogSum = Vector512.Create(logSum);
