@@ -19,6 +19,9 @@ internal sealed class ClassLoss
     /// <summary>log(sum(exp(z))) per (n, s) from the forward, reused by the backward (zero without fusion).</summary>
     public double[] Lse = [];
 
+    /// <summary>Each row's maximum logit, saved by the float32 rows kernel's forward so its backward need not find it again.</summary>
+    public float[] RowMax = [];
+
     /// <summary>The sum of w[t] over targets that are not ignored: the divisor of the mean reduction.</summary>
     public double TotalWeight;
 

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepGen.Kernels;
 
 /// <summary>
 /// cross_entropy's common case in float32: logits [N, C] (no extra dims), no label smoothing. Per row one
 /// vectorised max pass and one exp-sum pass for log-sum-exp, and in the backward one pass writing
-/// w[t] * (softmax - onehot) scaled by the upstream gradient; rows split over threads when big. Fills the
-/// same <see cref="ClassLoss"/> state (Lse, TotalWeight) as the general kernel.
+/// w[t] * (softmax - onehot) scaled by the upstream gradient (reading each logit once: the forward saves
+/// the row maxima); rows split over threads when big. Fills the same <see cref="ClassLoss"/> state (Lse,
+/// TotalWeight) as the general kernel, and RowMax.
 /// </summary>
 internal static class CrossEntropyRowsFloat
 {
@@ -22,12 +24,14 @@ internal static class CrossEntropyRowsFloat
         _ = x.AsSpan(offX, n * c);
         var losses = new double[n];
         var lse = new double[n];
+        var rowMax = new float[n];
         RowChunks.For(RowChunks.Count(n, c), n, (_, first, end) =>
         {
             for (int i = first; i < end; i++)
             {
                 ref float row = ref x[offX + i * c];
-                lse[i] = LogSumExp(ref row, c);
+                rowMax[i] = Max(ref row, c);
+                lse[i] = LogSumExp(ref row, c, rowMax[i]);
                 long t = loss.Targets[i];
                 if (t != loss.IgnoreIndex) losses[i] = loss.WeightOf(t) * (lse[i] - Unsafe.Add(ref row, (int)t));
             }
@@ -36,14 +40,14 @@ internal static class CrossEntropyRowsFloat
         foreach (long t in loss.Targets)
             if (t != loss.IgnoreIndex) total += loss.WeightOf(t);
         loss.Lse = lse;
+        loss.RowMax = rowMax;
         loss.TotalWeight = total;
         return losses;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static double LogSumExp(ref float x, int n)
+    static double LogSumExp(ref float x, int n, float max)
     {
-        float max = Max(ref x, n);
         var vmax = Vector512.Create(max);
         var sums = Vector512<float>.Zero;
         float tail = 0;
@@ -77,22 +81,8 @@ internal static class CrossEntropyRowsFloat
         if (gradInput is not null)
         {
             _ = gradInput.AsSpan(0, n * c);
-            RowChunks.For(RowChunks.Count(n, c), n, (_, first, end) =>
-            {
-                for (int i = first; i < end; i++)
-                {
-                    long t = loss.Targets[i];
-                    var target = gradInput.AsSpan(i * c, c);
-                    if (t == loss.IgnoreIndex)
-                    {
-                        target.Clear();
-                        continue;
-                    }
-                    float factor = (float)(scale[i] * loss.WeightOf(t));
-                    BackwardRow(ref x[offX + i * c], ref target[0], c, loss.Lse[i], factor);
-                    target[(int)t] -= factor;
-                }
-            });
+            bool streaming = (long)n * c * sizeof(float) >= StreamingBytes;
+            RowChunks.For(RowChunks.Count(n, c), n, (_, first, end) => BackwardRows(loss, x, offX, scale, gradInput, first, end, streaming));
         }
         if (gradWeight is not null)
             for (int i = 0; i < n; i++)
@@ -102,18 +92,64 @@ internal static class CrossEntropyRowsFloat
             }
     }
 
-    /// <summary>gx = exp(x - lse) * factor, taken as exp((x - max) - (lse - max)): x - lse in float would lose lse's low bits when the logits are large.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void BackwardRow(ref float x, ref float gx, int n, double lse, float factor)
+    /// <summary>
+    /// A gradient at least this big (bytes) is written with non-temporal stores: it cannot stay in the caches
+    /// anyway, and ordinary stores would first read every line of the fresh buffer (a third pass over memory).
+    /// </summary>
+    const long StreamingBytes = 8 << 20;
+
+    static unsafe void BackwardRows(ClassLoss loss, float[] x, int offX, double[] scale, float[] gradInput, int first, int end, bool streaming)
     {
-        float max = Max(ref x, n);
+        int c = loss.C;
+        fixed (float* g = gradInput)
+        {
+            for (int i = first; i < end; i++)
+            {
+                long t = loss.Targets[i];
+                float* row = g + (long)i * c;
+                if (t == loss.IgnoreIndex)
+                {
+                    new Span<float>(row, c).Clear();
+                    continue;
+                }
+                float factor = (float)(scale[i] * loss.WeightOf(t));
+                BackwardRow(ref x[offX + i * c], row, c, (int)t, loss.RowMax[i], loss.Lse[i], factor, streaming);
+            }
+            if (streaming && Sse.IsSupported) Sse.StoreFence(); // non-temporal stores are weakly ordered: make them visible before the chunk counts as done
+        }
+    }
+
+    /// <summary>
+    /// gx = exp(x - lse) * factor, taken as exp((x - max) - (lse - max)): x - lse in float would lose lse's low
+    /// bits when the logits are large. With <paramref name="streaming"/> the whole vectors at 64-byte aligned
+    /// addresses are stored non-temporally; the unaligned first and last vectors overlap them with the same values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void BackwardRow(ref float x, float* gx, int n, int target, float max, double lse, float factor, bool streaming)
+    {
         float logSum = (float)(lse - max);
         var vmax = Vector512.Create(max);
         var vlogSum = Vector512.Create(logSum);
         var vf = Vector512.Create(factor);
         int j = 0;
-        for (; j + W <= n; j += W)
-            (FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax - vlogSum) * vf).StoreUnsafe(ref gx, (nuint)j);
-        for (; j < n; j++) Unsafe.Add(ref gx, j) = FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max - logSum) * factor;
+        if (streaming && n >= 2 * W)
+        {
+            // the target's -factor goes into the vector that holds it: writing it afterwards would read back a streamed line
+            var vt = Vector512.Create(target);
+            GradientAt(ref x, 0, vmax, vlogSum, vf, vt).Store(gx);
+            j = (int)((64 - ((nuint)gx & 63)) & 63) / sizeof(float); // gx holds floats, so it is 4-byte aligned
+            for (; j + W <= n; j += W) GradientAt(ref x, j, vmax, vlogSum, vf, vt).StoreAlignedNonTemporal(gx + j);
+            if (j < n) GradientAt(ref x, n - W, vmax, vlogSum, vf, vt).Store(gx + n - W);
+            return;
+        }
+        for (; j + W <= n; j += W) (FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax - vlogSum) * vf).Store(gx + j);
+        for (; j < n; j++) gx[j] = FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max - logSum) * factor;
+        gx[target] -= factor;
     }
+
+    /// <summary>The gradient's W lanes from <paramref name="at"/>: exp(x - max - logSum) * factor, less factor at the target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> GradientAt(ref float x, int at, Vector512<float> max, Vector512<float> logSum, Vector512<float> factor, Vector512<int> target) =>
+        FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)at) - max - logSum) * factor
+        - Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices + Vector512.Create(at), target).AsSingle(), factor, Vector512<float>.Zero);
 }
