@@ -14,17 +14,9 @@ public static partial class F
     /// </summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
-        CheckLinear(input, weight, bias);
+        var result = CompiledLinear(input, weight, bias, relu: false);
         int inFeatures = weight.Size(1), outFeatures = weight.Size(0);
         int rows = Shapes.Numel(input.Shape[..^1]);
-        // the GEMM writes every element (beta = 0), so the buffer needs no zeroing first
-        var result = Tensor.Uninitialized([.. input.Shape[..^1], outFeatures], input.DType);
-        switch (input.DType)
-        {
-            case DType.Float32: RawLinear<float>(input, weight, bias, result, rows, relu: false); break;
-            case DType.Float64: RawLinear<double>(input, weight, bias, result, rows, relu: false); break;
-            case DType.Int64: RawLinear<long>(input, weight, bias, result, rows, relu: false); break;
-        }
         if (GradMode.ShouldRecord(bias is null ? [input, weight] : [input, weight, bias]))
         {
             var node = bias is null ? new Node("linear", input, weight) : new Node("linear", input, weight, bias);
@@ -46,13 +38,15 @@ public static partial class F
     }
 
     /// <summary>
-    /// linear, then ReLU when <paramref name="relu"/>, without an autograd node: the compiled path's GEMM,
-    /// which applies the bias and the ReLU as it stores each output element rather than in passes of their own.
+    /// linear, then ReLU when <paramref name="relu"/>, without an autograd node (the compiled path's call, and
+    /// the value <see cref="Linear"/> records): one GEMM, which applies the bias and the ReLU as it stores each
+    /// output element rather than in passes of their own.
     /// </summary>
     internal static Tensor CompiledLinear(Tensor input, Tensor weight, Tensor? bias, bool relu)
     {
         CheckLinear(input, weight, bias);
         int rows = Shapes.Numel(input.Shape[..^1]);
+        // the GEMM writes every element (beta = 0), so the buffer needs no zeroing first
         var result = Tensor.Uninitialized([.. input.Shape[..^1], weight.Size(0)], input.DType);
         switch (input.DType)
         {
