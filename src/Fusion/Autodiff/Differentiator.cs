@@ -174,16 +174,10 @@ public static class Differentiator
     }
 
     /// <summary>
-    /// Pointwise ops not recomputed: each element costs a transcendental function (an erf, exp, tanh or log,
-    /// tens of instructions per element), so one more pass costs more than keeping the tensor. A GELU
-    /// recomputed in the backward made the compiled transformer block's step slower than eager's.
-    /// </summary>
-    private static readonly HashSet<string> CostlyToRecompute = new(StringComparer.Ordinal) { "gelu", "silu", "tanh", "sigmoid", "exp", "log", "pow" };
-
-    /// <summary>
     /// Saved pointwise values whose inputs are all saved anyway (or are sources, or outputs the caller
     /// holds) are recomputed: one more pass of a few arithmetic instructions per element in the backward
-    /// instead of one more tensor kept alive (not for the <see cref="CostlyToRecompute"/> ops).
+    /// instead of one more tensor kept alive (only ops that are <see cref="OpDef.CheapToRecompute"/>: a GELU
+    /// recomputed in the backward made the compiled transformer block's step slower than eager's).
     /// </summary>
     private static List<Recomputation> ChooseRecomputation(IrGraph forward, Dictionary<Value, (bool DataUse, string Reason)> reads)
     {
@@ -197,7 +191,7 @@ public static class Differentiator
             foreach (Value v in kept.OrderByDescending(v => v.Node).ToList())
             {
                 IrNode node = forward.Nodes[v.Node];
-                bool cheap = OpTable.Get(node.Op).Kind == OpKind.Pointwise && !CostlyToRecompute.Contains(node.Op) && node.Outputs.Count == 1 && !outputs.Contains(v);
+                bool cheap = OpTable.Get(node.Op).CheapToRecompute && node.Outputs.Count == 1 && !outputs.Contains(v);
                 if (!cheap || !node.Inputs.All(i => kept.Contains(i) || SourceOps.IsSource(forward.Nodes[i.Node].Op)))
                 {
                     continue;

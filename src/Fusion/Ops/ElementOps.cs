@@ -13,12 +13,12 @@ internal static class ElementOps
         // input need not be kept.
         yield return Unary("neg", DTypeRule.Promote, "(-{0})", "(-{0})", c => [c.Op("neg", c.Grad)]);
         yield return Unary("relu", DTypeRule.Promote, "Pw.Relu({0})", "dg_relu({0})", c => [c.Op("relu_backward", c.Grad, c.Output())]);
-        yield return new PointwiseOp("gelu", 1, DTypeRule.PromoteToFloat, GeluFormula, c => [c.Op("gelu_backward", c.Attrs, c.Grad, c.Input(0))]);
-        yield return Unary("silu", DTypeRule.PromoteToFloat, "Pw.Silu({0})", "dg_silu({0})", c => [c.Op("silu_backward", c.Grad, c.Input(0))]);
-        yield return Unary("tanh", DTypeRule.PromoteToFloat, "Pw.Tanh({0})", "dg_tanh({0})", c => [c.Op("tanh_backward", c.Grad, c.Output())]);
-        yield return Unary("sigmoid", DTypeRule.PromoteToFloat, "Pw.Sigmoid({0})", "dg_sigmoid({0})", c => [c.Op("sigmoid_backward", c.Grad, c.Output())]);
-        yield return Unary("exp", DTypeRule.PromoteToFloat, "Pw.Exp({0})", "dg_exp({0})", c => [c.Op("mul", c.Grad, c.Output())]);
-        yield return Unary("log", DTypeRule.PromoteToFloat, "Pw.Log({0})", "dg_log({0})", c => [c.Op("div", c.Grad, c.Input(0))]);
+        yield return new PointwiseOp("gelu", 1, DTypeRule.PromoteToFloat, GeluFormula, c => [c.Op("gelu_backward", c.Attrs, c.Grad, c.Input(0))]) { Transcendental = true };
+        yield return Unary("silu", DTypeRule.PromoteToFloat, "Pw.Silu({0})", "dg_silu({0})", c => [c.Op("silu_backward", c.Grad, c.Input(0))], transcendental: true);
+        yield return Unary("tanh", DTypeRule.PromoteToFloat, "Pw.Tanh({0})", "dg_tanh({0})", c => [c.Op("tanh_backward", c.Grad, c.Output())], transcendental: true);
+        yield return Unary("sigmoid", DTypeRule.PromoteToFloat, "Pw.Sigmoid({0})", "dg_sigmoid({0})", c => [c.Op("sigmoid_backward", c.Grad, c.Output())], transcendental: true);
+        yield return Unary("exp", DTypeRule.PromoteToFloat, "Pw.Exp({0})", "dg_exp({0})", c => [c.Op("mul", c.Grad, c.Output())], transcendental: true);
+        yield return Unary("log", DTypeRule.PromoteToFloat, "Pw.Log({0})", "dg_log({0})", c => [c.Op("div", c.Grad, c.Input(0))], transcendental: true);
         yield return Unary("sqrt", DTypeRule.PromoteToFloat, "Pw.Sqrt({0})", "dg_sqrt({0})",
             c => [c.Op("div", c.Grad, c.Op("mul", c.Output(), c.Constant(2)))]);
         yield return Unary("rsqrt", DTypeRule.PromoteToFloat, "Pw.Rsqrt({0})", "dg_rsqrt({0})",
@@ -42,7 +42,7 @@ internal static class ElementOps
             c => [
                 Need(c, 0, () => c.SumTo(c.Op("mul", c.Grad, c.Op("mul", c.Input(1), c.Op("pow", c.Input(0), c.Op("sub", c.Input(1), c.Constant(1))))), c.Input(0))),
                 Need(c, 1, () => c.SumTo(c.Op("mul", c.Grad, c.Op("mul", c.Output(), c.Op("log", c.Input(0)))), c.Input(1))),
-            ]);
+            ], transcendental: true);
 
         // PyTorch splits the gradient evenly between equal operands of maximum/minimum.
         yield return Binary("maximum", DTypeRule.Promote, "Pw.Max({0}, {1})", "dg_max({0}, {1})", c => ExtremumVjp(c, "gt"));
@@ -91,9 +91,9 @@ internal static class ElementOps
 
     private static Value? Need(VjpContext c, int input, Func<Value> gradient) => c.NeedsGrad(input) ? gradient() : null;
 
-    private static PointwiseOp Unary(string name, DTypeRule rule, string csharp, string cuda, Func<VjpContext, IReadOnlyList<Value?>>? vjp) =>
-        new(name, 1, rule, csharp, cuda, vjp);
+    private static PointwiseOp Unary(string name, DTypeRule rule, string csharp, string cuda, Func<VjpContext, IReadOnlyList<Value?>>? vjp, bool transcendental = false) =>
+        new(name, 1, rule, csharp, cuda, vjp) { Transcendental = transcendental };
 
-    private static PointwiseOp Binary(string name, DTypeRule rule, string csharp, string cuda, Func<VjpContext, IReadOnlyList<Value?>>? vjp) =>
-        new(name, 2, rule, csharp, cuda, vjp);
+    private static PointwiseOp Binary(string name, DTypeRule rule, string csharp, string cuda, Func<VjpContext, IReadOnlyList<Value?>>? vjp, bool transcendental = false) =>
+        new(name, 2, rule, csharp, cuda, vjp) { Transcendental = transcendental };
 }

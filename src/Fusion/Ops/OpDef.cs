@@ -79,6 +79,12 @@ public abstract class OpDef
     /// <summary>Whether input <paramref name="input"/> is read for its runtime shape only (ops with any number of inputs override this).</summary>
     public virtual bool IsShapeOnlyInput(int input) => ShapeOnlyInputs.Contains(input);
 
+    /// <summary>
+    /// Whether the autodiff may compute this op's value again in the backward instead of saving it (AOTAutograd's
+    /// recomputation): only pointwise ops of a few arithmetic instructions per element.
+    /// </summary>
+    public virtual bool CheapToRecompute => false;
+
     /// <summary>False for ops whose outputs carry no gradient (comparisons, argmax, the backward ops themselves).</summary>
     public virtual bool IsDifferentiable => true;
 

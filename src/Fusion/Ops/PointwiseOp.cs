@@ -40,6 +40,15 @@ public sealed class PointwiseOp : OpDef
     {
     }
 
+    /// <summary>
+    /// True when each element costs a transcendental function (an erf, exp, tanh or log: tens of instructions),
+    /// so the autodiff keeps the value for the backward rather than computing it again there.
+    /// </summary>
+    public bool Transcendental { get; init; }
+
+    /// <inheritdoc />
+    public override bool CheapToRecompute => !Transcendental;
+
     /// <inheritdoc />
     public override bool IsDifferentiable => _vjp is not null;
 
