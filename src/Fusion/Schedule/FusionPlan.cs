@@ -45,8 +45,8 @@ public sealed record FusionNote(int Node, string Reason);
 
 /// <summary>
 /// A graph cut into steps: pointwise chains fused into kernels, library calls (with GEMM epilogues), views
-/// and reductions, in an order that respects every dependency. Buffers are not planned yet: every step's
-/// outputs are fresh tensors (a buffer plan that reuses memory across steps is a later pass over this).
+/// and reductions, in an order that respects every dependency. Which fused outputs reuse a dying input's
+/// buffer is decided over this by <see cref="BufferReuse"/>; every other step's outputs are new tensors.
 /// </summary>
 /// <param name="Graph">The graph it plans.</param>
 /// <param name="Steps">The steps, in execution order.</param>

@@ -18,7 +18,8 @@ public interface IPointwiseKernel
 
 /// <summary>
 /// Runs fused elementwise kernels over broadcast, possibly strided inputs: the iteration shape is the
-/// broadcast of the inputs' shapes; outputs are new contiguous tensors of that shape. Dimensions that are
+/// broadcast of the inputs' shapes; outputs are contiguous tensors of that shape, new or (where the generated
+/// buffer plan says so) an input's own buffer, which the kernel overwrites element by element. Dimensions that are
 /// laid out alike in every operand are merged, so a contiguous case is one flat run that the kernel walks
 /// with SIMD; a broadcast or strided operand is gathered per block into a scratch span. Large loops are
 /// split over threads. Part of the surface for generated code.
@@ -37,8 +38,14 @@ public static class Pointwise
     /// <param name="kernel">The generated kernel.</param>
     /// <param name="inputs">The tensors it reads, in the kernel's input order.</param>
     /// <param name="outputTypes">The dtype of each output.</param>
+    /// <param name="reuse">
+    /// Per output, the input whose buffer it may be written into (-1: a new tensor): an intermediate the buffer
+    /// plan found that nothing reads after this kernel. It is taken only if it is a dense CPU tensor owning its
+    /// whole buffer, of the output's shape and dtype, outside autograd (see <see cref="CanWriteInto"/>); else
+    /// the output is new, so the plan only ever saves memory.
+    /// </param>
     /// <exception cref="ArgumentException">The inputs' shapes do not broadcast.</exception>
-    public static Tensor[] Run<TKernel>(string name, TKernel kernel, Tensor[] inputs, DType[] outputTypes) where TKernel : struct, IPointwiseKernel
+    public static Tensor[] Run<TKernel>(string name, TKernel kernel, Tensor[] inputs, DType[] outputTypes, int[]? reuse = null) where TKernel : struct, IPointwiseKernel
     {
         int[] shape = [];
         foreach (var input in inputs)
@@ -49,7 +56,13 @@ public static class Pointwise
         }
 
         var outputs = new Tensor[outputTypes.Length];
-        for (int k = 0; k < outputs.Length; k++) outputs[k] = Tensor.Uninitialized(shape, outputTypes[k]);
+        for (int k = 0; k < outputs.Length; k++)
+        {
+            int taken = reuse is null ? -1 : reuse[k];
+            outputs[k] = taken >= 0 && CanWriteInto(inputs[taken], shape, outputTypes[k]) && Array.IndexOf(outputs, inputs[taken]) < 0
+                ? inputs[taken]
+                : Tensor.Uninitialized(shape, outputTypes[k]);
+        }
         int numel = Shapes.Numel(shape);
         if (numel == 0) return outputs;
 
@@ -67,6 +80,16 @@ public static class Pointwise
         Parallel.For(0, workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow));
         return outputs;
     }
+
+    /// <summary>
+    /// Whether a kernel may write its output into <paramref name="input"/>: read and written at the same
+    /// index (same shape, dense from offset 0), nothing else viewing part of its buffer (it covers the whole
+    /// buffer), and no autograd history to corrupt.
+    /// </summary>
+    static bool CanWriteInto(Tensor input, int[] shape, DType dtype) =>
+        input.DType == dtype && input.Device.Type == DeviceType.Cpu && input.StorageOffset == 0 && input.IsContiguous
+        && input.Storage.Length == Shapes.Numel(shape) && input.Shape.SequenceEqual(shape)
+        && !input.RequiresGrad && input.GradFn is null;
 
     // optimised from the first call, as the generated kernels are: each instantiation runs a few times per step
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

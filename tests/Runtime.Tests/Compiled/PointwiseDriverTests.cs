@@ -128,4 +128,70 @@ public class PointwiseDriverTests
         var result = Pointwise.Run("k", new MulAddRelu(), [Random([0, 3], 1), Random([0, 3], 2), Random([3], 3)], [DType.Float32, DType.Float32]);
         Assert.Equal(new[] { 0, 3 }, result[1].ShapeArray());
     }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(70_001)]
+    public void An_output_reusing_a_dense_input_is_that_tensor_with_the_results_in_it(int cols)
+    {
+        var a = Random([3, cols], 1);
+        var b = Random([3, cols], 2);
+        var c = Random([cols], 3);
+        var expected = a * b + c;
+
+        // out0 into a (read and written at the same index), out1 into b
+        var outputs = Pointwise.Run("k", new MulAddRelu(), [a, b, c], [DType.Float32, DType.Float32], reuse: [0, 1]);
+
+        Assert.Same(a, outputs[0]);
+        Assert.Same(b, outputs[1]);
+        Assert.Equal(expected.ToArray<float>(), a.ToArray<float>());
+        Assert.Equal(expected.Relu().ToArray<float>(), b.ToArray<float>());
+    }
+
+    public static TheoryData<string> UnusableBuffers() => ["view", "broadcast", "offset", "part", "grad", "twice"];
+
+    [Theory]
+    [MemberData(nameof(UnusableBuffers))]
+    public void An_input_that_cannot_take_the_output_is_left_untouched_and_the_output_is_new(string kind)
+    {
+        var b = Random([3, 8], 2);
+        var c = Random([8], 3);
+        Tensor a = kind switch
+        {
+            "view" => Random([8, 3], 1).T,
+            "broadcast" => Random([1, 8], 1).Expand(3, 8),
+            "offset" => Random([4, 8], 1).Slice(0, 1, 4),
+            "part" => Random([6, 8], 1).Slice(0, 0, 3),
+            "grad" => Random([3, 8], 1).RequiresGrad_(),
+            _ => Random([3, 8], 1),
+        };
+        var before = a.Detach().Clone();
+        var outputs = Pointwise.Run("k", new MulAddRelu(), [a, b, c], [DType.Float32, DType.Float32], reuse: kind == "twice" ? [0, 0] : [0, -1]);
+
+        if (kind == "twice")
+        {
+            // the first output takes the buffer; the second, asking for the same one, is new
+            Assert.Same(a, outputs[0]);
+            Assert.NotSame(a, outputs[1]);
+            Assert.Equal((before * b + c).Relu().ToArray<float>(), outputs[1].ToArray<float>());
+            return;
+        }
+
+        Assert.NotSame(a, outputs[0]);
+        Assert.Equal(before.ToArray<float>(), a.ToArray<float>());
+        Assert.Equal((before * b + c).ToArray<float>(), outputs[0].ToArray<float>());
+    }
+
+    [Fact]
+    public void An_input_of_another_dtype_does_not_take_the_output()
+    {
+        var x = Tensor.Randn([33], DType.Float64, new Generator(6));
+        var mask = x.Gt(0.25);
+
+        var result = Pointwise.Run("k", new MaskedHalf(), [mask, x], [DType.Float64], reuse: [0])[0];
+
+        Assert.NotSame(mask, result);
+        Assert.Equal(DType.Bool, mask.DType);
+        Assert.Equal(Tensor.Where(mask, x, x * 0.5).ToArray<double>(), result.ToArray<double>());
+    }
 }

@@ -15,6 +15,7 @@ internal sealed class GraphEmitter
     private readonly string _kernels;
     private readonly Func<IrNode, string> _source;
     private readonly HashSet<Value> _nullable = [];
+    private readonly IReadOnlyDictionary<Value, Value> _reuse;
 
     /// <param name="plan">The planned graph.</param>
     /// <param name="kernels">The nested class that holds this graph's kernel structs.</param>
@@ -24,6 +25,7 @@ internal sealed class GraphEmitter
         _plan = plan;
         _kernels = kernels;
         _source = source;
+        _reuse = BufferReuse.Of(plan);
     }
 
     private IrGraph Graph => _plan.Graph;
@@ -164,7 +166,19 @@ internal sealed class GraphEmitter
             PointwiseKernel kernel = step.Kernel!;
             string inputs = string.Join(", ", kernel.Inputs.Select(i => Ref(i.Value)));
             string types = string.Join(", ", kernel.Outputs.Select(o => "DType." + DTypeName(o.DType)));
-            string call = $"Pointwise.Run(\"{kernel.Name}\", new {_kernels}.{kernel.Name}(), [{inputs}], [{types}])";
+            string reuse = string.Empty;
+            if (kernel.Outputs.Any(o => _reuse.ContainsKey(o.Value)))
+            {
+                foreach (KernelOutput output in kernel.Outputs.Where(o => _reuse.ContainsKey(o.Value)))
+                {
+                    w.Line($"// buffer: {Name(output.Value)} is written into {Name(_reuse[output.Value])}'s buffer (this kernel is its last reader)");
+                }
+
+                reuse = ", reuse: [" + string.Join(", ", kernel.Outputs.Select(o =>
+                    _reuse.TryGetValue(o.Value, out Value taken) ? kernel.Inputs.ToList().FindIndex(i => i.Value == taken).ToString(CultureInfo.InvariantCulture) : "-1")) + "]";
+            }
+
+            string call = $"Pointwise.Run(\"{kernel.Name}\", new {_kernels}.{kernel.Name}(), [{inputs}], [{types}]{reuse})";
             if (kernel.Outputs.Count == 1)
             {
                 w.Line($"Tensor {Name(kernel.Outputs[0].Value)} = {call}[0];");
