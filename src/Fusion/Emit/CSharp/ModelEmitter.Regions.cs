@@ -44,7 +44,8 @@ public static partial class ModelEmitter
             (CompiledPart part, Mode[] modes) = regions[k];
             int region = k;
             sections.Add(() => WriteRegion(w, typeName, region, part, modes));
-            sections.AddRange(ModeSections(w, modes, modes[0].Graphs.Forward.Arguments.ToArray()));
+            // a region of one result runs as a whole Forward does (WriteRun), with a forward for calls that record nothing
+            sections.AddRange(ModeSections(w, modes, modes[0].Graphs.Forward.Arguments.ToArray(), noGrad: part.Outputs.Count <= 1));
         }
 
         WriteSections(w, sections);

@@ -38,7 +38,7 @@ public static partial class ModelEmitter
             w.Line();
         }
 
-        WriteSections(w, ModeSections(w, modes, arguments));
+        WriteSections(w, ModeSections(w, modes, arguments, noGrad: dispatch));
         w.Close();
         foreach (string _ in model.ContainingTypes)
         {
@@ -87,19 +87,35 @@ public static partial class ModelEmitter
         }
     }
 
-    /// <summary>The forward and backward methods of each mode, then their kernel classes.</summary>
-    private static List<Action> ModeSections(CodeWriter w, Mode[] modes, IrNode[] arguments)
+    /// <summary>
+    /// The forward and backward methods of each mode (and, with <paramref name="noGrad"/>, its forward for
+    /// calls that record nothing), then their kernel classes.
+    /// </summary>
+    private static List<Action> ModeSections(CodeWriter w, Mode[] modes, IrNode[] arguments, bool noGrad)
     {
         var sections = new List<Action>();
         foreach (Mode mode in modes)
         {
+            if (noGrad)
+            {
+                sections.Add(() => WriteNoGradForward(w, mode, arguments));
+            }
+
             sections.Add(() => WriteForward(w, mode, arguments));
             sections.Add(() => WriteBackward(w, mode));
         }
 
         foreach (Mode mode in modes)
         {
-            foreach ((string kind, FusionPlan plan) in new[] { ("Forward", mode.ForwardPlan), ("Backward", mode.BackwardPlan) })
+            var plans = new List<(string Kind, FusionPlan Plan)>();
+            if (noGrad)
+            {
+                plans.Add(("ForwardNoGrad", mode.NoGradPlan));
+            }
+
+            plans.Add(("Forward", mode.ForwardPlan));
+            plans.Add(("Backward", mode.BackwardPlan));
+            foreach ((string kind, FusionPlan plan) in plans)
             {
                 if (plan.Steps.Any(s => s.Kind == StepKind.Fused))
                 {
@@ -127,15 +143,18 @@ public static partial class ModelEmitter
 
     /// <param name="Name">"Train", "Eval", or "" when one set of methods serves both modes.</param>
     /// <param name="Suffix">"" for a Forward compiled whole, the region's number for a region of a split one.</param>
-    private sealed record Mode(string Name, string Suffix, TrainingGraphs Graphs, FusionPlan ForwardPlan, FusionPlan BackwardPlan)
+    /// <param name="NoGradPlan">The forward alone, for calls that record nothing: no saved values to write or keep.</param>
+    private sealed record Mode(string Name, string Suffix, TrainingGraphs Graphs, FusionPlan ForwardPlan, FusionPlan BackwardPlan, FusionPlan NoGradPlan)
     {
         public static Mode Of(string name, string suffix, IrGraph specialised)
         {
             TrainingGraphs graphs = Differentiator.Derive(specialised);
-            return new Mode(name, suffix, graphs, FusionPlanner.Plan(graphs.Forward), FusionPlanner.Plan(graphs.Backward));
+            return new Mode(name, suffix, graphs, FusionPlanner.Plan(graphs.Forward), FusionPlanner.Plan(graphs.Backward), FusionPlanner.Plan(specialised));
         }
 
         public string ForwardMethod => "Compiled" + Name + "Forward" + Suffix;
+
+        public string NoGradMethod => ForwardMethod + "NoGrad";
 
         public string BackwardMethod => "Compiled" + Name + "Backward" + Suffix;
 
@@ -190,22 +209,20 @@ public static partial class ModelEmitter
         Mode train = modes[0];
         Mode eval = modes[modes.Length - 1];
         WriteTapeInputs(w, typeName, modes);
+        w.Open("if (!Tape.IsRecording(inputs))");
+        w.Line(modes.Length == 1
+            ? $"return {train.NoGradMethod}({arguments});"
+            : $"return Training ? {train.NoGradMethod}({arguments}) : {eval.NoGradMethod}({arguments});");
+        w.Close();
+        w.Line();
         if (modes.Length == 1)
         {
             w.Line($"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same");
-            w.Open("if (!Tape.IsRecording(inputs))");
-            w.Line("return results[0];");
-            w.Close();
-            w.Line();
             w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs));");
             return;
         }
 
         w.Line($"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");
-        w.Open("if (!Tape.IsRecording(inputs))");
-        w.Line("return results[0];");
-        w.Close();
-        w.Line();
         w.Line("return Training");
         w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs))");
         w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs));");
@@ -262,6 +279,23 @@ public static partial class ModelEmitter
         }
 
         w.Line("];");
+        w.Close();
+    }
+
+    /// <summary>The forward for calls that record nothing (no gradient wanted): its output only, nothing saved.</summary>
+    private static void WriteNoGradForward(CodeWriter w, Mode mode, IrNode[] arguments)
+    {
+        w.Line("/// <summary>");
+        w.Line($"/// {ModeText(mode)} forward when nothing is recorded for a backward: the output alone, with no saved values");
+        w.Line("/// written or kept alive, so more buffers die early and are reused.");
+        w.Line("/// </summary>");
+        string parameters = string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))));
+        w.Line("[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        w.Open($"private Tensor {mode.NoGradMethod}({parameters})");
+        var emitter = new GraphEmitter(mode.NoGradPlan, mode.KernelClass("ForwardNoGrad"), SourceExpression);
+        emitter.WriteSteps(w);
+        w.Line();
+        w.Line($"return {emitter.Ref(mode.NoGradPlan.Graph.Outputs[0])};");
         w.Close();
     }
 
