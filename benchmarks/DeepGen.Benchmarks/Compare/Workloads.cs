@@ -17,6 +17,7 @@ internal static class Workloads
         {
             case "gemm": Gemm(h); break;
             case "eltwise": Eltwise(h); break;
+            case "eltwise.compiled": EltwiseCompiled(h); break;
             case "layernorm": LayerNorm(h); break;
             case "softmax": Softmax(h); break;
             case "mlp": Mlp(h); break;
@@ -73,6 +74,35 @@ internal static class Workloads
         t = h.Time(() => x.Clone());
         Harness.EmitMs("eltwise.clone", t);
         Harness.EmitRate("eltwise.clone.bw", t, bytes, 1e9, "GB/s");
+    }
+
+    /// <summary>The two gelu chains of <c>eltwise</c> through models compiled into one fused pass each.</summary>
+    static void EltwiseCompiled(Harness h)
+    {
+        const int rows = 4096, cols = 4096;
+        double bytes = 2.0 * rows * cols * sizeof(float);
+        var x = Tensor.Randn(rows, cols);
+        ITensorModule vector = new CompiledGeluAffine();
+        ITensorModule scalar = new CompiledGeluScalar();
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            foreach (var (name, model) in new[] { ("scalar", scalar), ("vector", vector) })
+            {
+                long calls = CompiledDispatch.CompiledCalls;
+                model.Forward(x);
+                if (CompiledDispatch.CompiledCalls != calls + 1)
+                    throw new InvalidOperationException($"eltwise.compiled.{name}: the model did not run compiled");
+                Harness.WarmUp(() => model.Forward(x));
+                var t = h.Time(() => model.Forward(x));
+                Harness.EmitMs($"eltwise.compiled.{name}", t);
+                Harness.EmitRate($"eltwise.compiled.{name}.bw", t, bytes, 1e9, "GB/s");
+            }
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
     }
 
     static void LayerNorm(Harness h)
