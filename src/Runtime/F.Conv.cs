@@ -217,17 +217,9 @@ public static partial class F
     static Tensor Conv2dBiasGrad(Tensor gradOutput)
     {
         int batch = gradOutput.Size(0), channels = gradOutput.Size(1), plane = gradOutput.Size(2) * gradOutput.Size(3);
-        var sums = new double[channels];
-        if (gradOutput.DType == DType.Float32) ChannelSums(gradOutput.Data<float>(), gradOutput.StorageOffset, batch, channels, plane, sums);
-        else ChannelSums(gradOutput.Data<double>(), gradOutput.StorageOffset, batch, channels, plane, sums);
-        return Tensor.FromArray(sums).To(gradOutput.DType);
+        var sums = Tensor.Uninitialized([channels], gradOutput.DType);
+        if (gradOutput.DType == DType.Float32) KeptBlockSums.Sum(gradOutput.Data<float>(), gradOutput.StorageOffset, batch, channels, plane, sums.Data<float>());
+        else KeptBlockSums.Sum(gradOutput.Data<double>(), gradOutput.StorageOffset, batch, channels, plane, sums.Data<double>());
+        return sums;
     }
-
-    static void ChannelSums<T>(T[] data, int offset, int batch, int channels, int plane, double[] sums) where T : unmanaged =>
-        Parallelism.For(channels, (long)batch * plane, (c, _) =>
-        {
-            double sum = 0;
-            for (int n = 0; n < batch; n++) sum += WideSums.Sum<T>(data.AsSpan(offset + (n * channels + c) * plane, plane));
-            sums[c] = sum;
-        });
 }

@@ -123,6 +123,26 @@ public sealed partial class Tensor
         return lead;
     }
 
+    /// <summary>
+    /// For a reduction of some leading and some trailing dims only (one block of kept dims between them):
+    /// the number of elements before, in and after the kept block; null for any other pattern.
+    /// </summary>
+    static (int Outer, int Kept, int Inner)? KeptBlock(int[] shape, bool[] reduce)
+    {
+        int first = Array.IndexOf(reduce, false), last = Array.LastIndexOf(reduce, false);
+        if (first < 0) return null;
+        for (int i = first; i <= last; i++)
+            if (reduce[i]) return null;
+        int outer = 1, kept = 1, inner = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (i < first) outer *= shape[i];
+            else if (i <= last) kept *= shape[i];
+            else inner *= shape[i];
+        }
+        return (outer, kept, inner);
+    }
+
     static void SumBlocks<T, TAcc>(Tensor blocks, int blockLength, Tensor result)
         where T : unmanaged, INumber<T> where TAcc : unmanaged, INumber<TAcc>
     {
@@ -146,6 +166,14 @@ public sealed partial class Tensor
             int cols = result.Numel, rows = input.Numel / cols;
             if (input.DType == DType.Float32) Kernels.ColumnSums.Sum(input.Data<float>(), input.offset, rows, cols, result.Data<float>());
             else Kernels.ColumnSums.Sum(input.Data<double>(), input.offset, rows, cols, result.Data<double>());
+            return result;
+        }
+        // trailing dims too (a convolution's bias gradient): contiguous runs summed in place, per kept index
+        if (input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0
+            && KeptBlock(input.shape, reduce) is { Inner: >= Kernels.KeptBlockSums.MinInner } block)
+        {
+            if (input.DType == DType.Float32) Kernels.KeptBlockSums.Sum(input.Data<float>(), input.offset, block.Outer, block.Kept, block.Inner, result.Data<float>());
+            else Kernels.KeptBlockSums.Sum(input.Data<double>(), input.offset, block.Outer, block.Kept, block.Inner, result.Data<double>());
             return result;
         }
         var (blocks, blockLength) = input.ReductionLayout(reduce);

@@ -359,3 +359,59 @@ public class LeadingDimSumTests
         Assert.Equal(transposed.Contiguous().Sum(0).ToArray<float>(), transposed.Sum(0).ToArray<float>());
     }
 }
+
+/// <summary>
+/// Sums over leading and trailing dims around one kept block (a convolution's bias gradient is [0, 2, 3])
+/// read the contiguous input in place (KeptBlockSums): they match a double reference, and the general
+/// path's result on the same values stored transposed.
+/// </summary>
+public class KeptBlockSumTests
+{
+    [Theory]
+    [InlineData(new[] { 3, 5, 7, 9 }, new[] { 0, 2, 3 })]
+    [InlineData(new[] { 3, 5, 7, 9 }, new[] { 2, 3 })]
+    [InlineData(new[] { 3, 5, 7, 9 }, new[] { 0, 3 })]
+    [InlineData(new[] { 1, 1, 1, 8 }, new[] { 0, 3 })]
+    [InlineData(new[] { 2, 33, 1000 }, new[] { 0, 2 })]
+    [InlineData(new[] { 64, 32, 28, 28 }, new[] { 0, 2, 3 })]
+    [InlineData(new[] { 2, 3, 1, 7 }, new[] { 0, 2, 3 })] // runs of 7: the general path
+    public void Sums_around_a_kept_block_match_a_double_reference(int[] shape, int[] dims)
+    {
+        foreach (DType dtype in ReferenceData.FloatTypes)
+        {
+            var (x, values) = ReferenceData.Make(ReferenceData.Values(Shapes.Numel(shape), 5), shape, dtype);
+            var (expected, _) = ReferenceData.Reduce(values, shape, dims, keepdim: false, group => group.Sum());
+            var sum = x.Sum(dims);
+            ReferenceData.AssertClose(expected, sum, ReferenceData.Tolerance(dtype));
+
+            var keep = x.Sum(dims, keepdim: true);
+            Assert.Equal(x.KeepDimShape(x.ReducedDims(dims, "sum")), keep.ShapeArray());
+            // the same values every other element of a wider buffer (not contiguous): the general reduction
+            var strided = x.Unsqueeze(-1).Expand([.. shape, 2]).Contiguous().Select(-1, 0);
+            Assert.False(strided.IsContiguous);
+            Assert.Equal(sum.ToArray<double>(), strided.Sum(dims).ToArray<double>(), new ToleranceComparer(ReferenceData.Tolerance(dtype)));
+        }
+    }
+
+    [Fact]
+    public void The_bias_gradient_of_conv2d_is_the_sum_over_batch_and_plane()
+    {
+        var x = Tensor.Randn([4, 3, 9, 9], generator: new Generator(1));
+        var weight = Tensor.Randn([5, 3, 3, 3], generator: new Generator(2));
+        var bias = Tensor.Zeros(5).RequiresGrad_();
+        var gy = Tensor.Randn([4, 5, 9, 9], generator: new Generator(3));
+        F.Conv2d(x, weight, bias, padding: 1).Backward(gy);
+
+        var expected = new double[5];
+        var g = gy.ToArray<float>();
+        for (int i = 0; i < g.Length; i++) expected[i / 81 % 5] += g[i];
+        // both accumulate in double and round once; only the order of the double additions differs
+        Assert.Equal(expected, bias.Grad!.ToArray<double>(), new ToleranceComparer(1e-6));
+    }
+
+    sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
+        public int GetHashCode(double value) => 0;
+    }
+}
