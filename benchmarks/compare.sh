@@ -5,12 +5,13 @@
 #   benchmarks/compare.sh PEER_DIR [--rounds N] [--jemalloc] [--reps N] [GROUP ...]
 #
 # PEER_DIR: a copy of the peer-bench project (it is not part of this repository; it is built there, so it
-# must be writable). GROUPs: gemm eltwise layernorm softmax mlp transformer (default: all of them).
+# must be writable). GROUPs: gemm eltwise layernorm softmax mlp transformer (default: all of them), and cnn,
+# which needs a peer with a cnn command (benchmarks/README.md gives its code; the peer as shipped has none).
 # --jemalloc runs the peer with jemalloc preloaded (apt-get install libjemalloc2), as its README describes.
 # The ratio column is always "DeepGen speed / libtorch speed": > 1 means DeepGen is faster (for times it
 # is libtorch's time over DeepGen's; for rates DeepGen's rate over libtorch's). Each run's peak resident
-# memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better. For eltwise, mlp and
-# transformer, DeepGen's compiled variant runs too, as group GROUP.compiled in a process of its own (so its
+# memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better. For eltwise, mlp, cnn
+# and transformer, DeepGen's compiled variant runs too, as group GROUP.compiled in a process of its own (so its
 # peak RSS is its own); its figures are set against the peer's closest ones (transformer.compiled.* against
 # transformer.sdpa.*, mlp.compiled.* against mlp.*). Figures only DeepGen prints are listed at the end.
 set -euo pipefail
@@ -66,7 +67,7 @@ for ((r = 1; r <= rounds; r++)); do
         echo "# round $r: $g" >&2
         run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps"
         run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps"
-        if [[ $g == eltwise || $g == mlp || $g == transformer ]]; then
+        if [[ $g == eltwise || $g == mlp || $g == cnn || $g == transformer ]]; then
             run ours "$r" "$g.compiled" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g.compiled" --reps "$reps"
         fi
     done

@@ -12,7 +12,7 @@ namespace DeepGen.Benchmarks.Compare;
 internal static class CompareCommand
 {
     /// <summary>The peer's groups, and the compiled variants (<c>GROUP.compiled</c>), which run in a process of their own under compare.sh.</summary>
-    static readonly string[] Groups = ["gemm", "eltwise", "eltwise.compiled", "layernorm", "softmax", "mlp", "mlp.compiled", "transformer", "transformer.compiled"];
+    static readonly string[] Groups = ["gemm", "eltwise", "eltwise.compiled", "layernorm", "softmax", "mlp", "mlp.compiled", "cnn", "cnn.compiled", "transformer", "transformer.compiled"];
 
     public static int Run(string[] args)
     {
