@@ -206,6 +206,22 @@ internal static class Workloads
             var t = h.Time(step);
             Harness.EmitMs("mlp.compiled.train_step", t);
             Harness.Emit("mlp.compiled.train_steps_per_s", 1e3 / t.Median, "steps/s");
+
+            // inference as the peer times it: eval mode, no gradients (the generated no-grad forward)
+            model.Eval();
+            var x1 = Tensor.Randn(1, 784);
+            using (Torch.NoGrad())
+            {
+                long calls = CompiledDispatch.CompiledCalls;
+                compiled.Forward(x1);
+                if (CompiledDispatch.CompiledCalls != calls + 1)
+                    throw new InvalidOperationException("mlp.compiled: inference did not run compiled");
+                Harness.WarmUp(() => compiled.Forward(x1));
+                Harness.EmitUs("mlp.compiled.infer_b1", h.Time(() => compiled.Forward(x1)));
+                var tb = h.Time(() => compiled.Forward(xb));
+                Harness.EmitUs("mlp.compiled.infer_b128", tb);
+                Harness.EmitRate("mlp.compiled.infer_b128.throughput", tb, 128, 1, "samples/s");
+            }
         }
         finally
         {

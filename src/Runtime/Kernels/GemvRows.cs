@@ -7,11 +7,16 @@ namespace DeepGen.Kernels;
 /// <summary>
 /// y[i] = alpha * (row i of M) · x + beta * y[i] for a matrix with contiguous rows: a matrix-vector product
 /// such as Linear at batch 1 (a weight row per output). Four rows go together so each load of x serves four
-/// independent FMA chains; big products are split over threads by rows.
+/// independent FMA chains; big products are split over threads by rows, mid-sized ones (a batch-1 Linear
+/// of a few hundred thousand weights) over the caller and <see cref="HotPair"/>'s helper, whose halves of
+/// the weights can then stay in each core's cache from call to call.
 /// </summary>
 internal static class GemvRows
 {
     const int Rows = 4;
+
+    /// <summary>Multiply-adds from which a product is split over <see cref="HotPair"/>.</summary>
+    const long PairWork = 1 << 15;
 
     public static void Run<T>(int rows, int cols, T alpha, T[] m, int offM, int ldm, T[] x, int offX, T beta, T[] y, int offY, int incY)
         where T : unmanaged, INumber<T>
@@ -25,6 +30,15 @@ internal static class GemvRows
         if (chunks > 1)
             Parallel.For(0, chunks, chunk =>
                 Range(groups * chunk / chunks * Rows, Math.Min(rows, groups * (chunk + 1) / chunks * Rows), cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY));
+        else if (HotPair.Available && groups >= 8 && (long)rows * cols >= PairWork)
+        {
+            int middle = groups / 2 * Rows;
+            HotPair.Run(half =>
+            {
+                if (half == 0) Range(0, middle, cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY);
+                else Range(middle, rows, cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY);
+            });
+        }
         else
             Range(0, rows, cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY);
     }
