@@ -10,14 +10,17 @@ namespace DeepGen.Kernels;
 /// spins for <see cref="SpinTime"/> after each job before it sleeps. A job that finds it asleep, or busy
 /// with another caller, runs both halves on its own thread (and wakes the helper for the next job), so an
 /// isolated job is never delayed, while back-to-back ones (the layers of a batch-1 forward) share two cores.
+/// Only short jobs use it: routing every parallel loop (GEMM tiles, fused kernels) through it made the
+/// transformer and CNN steps slower, the spinning helper taking the core that Parallel.For's workers need.
 /// </summary>
 internal static class HotPair
 {
     /// <summary>How long the helper waits for the next job before it sleeps.</summary>
     static readonly long SpinTime = Stopwatch.Frequency / 2000; // 0.5 ms
 
-    // the helper's state: spinning with no job, a job posted, the job's half done, asleep
-    const int Idle = 0, Posted = 1, Done = 2, Asleep = 3;
+    // the helper's state: spinning with no job, a job posted, the job's half done, asleep, and taken by a
+    // caller that is about to post (so that a nested call, which sees it taken, never touches the job)
+    const int Idle = 0, Posted = 1, Done = 2, Asleep = 3, Claimed = 4;
 
     static readonly object gate = new();
     static readonly SemaphoreSlim wake = new(0, 1);
@@ -32,42 +35,58 @@ internal static class HotPair
     /// <summary>Runs <c>half(0)</c> and <c>half(1)</c>, on two threads when the helper is awake and free; rethrows what either threw.</summary>
     public static void Run(Action<int> half)
     {
-        if (!Monitor.TryEnter(gate))
-        {
-            RunBoth(half);
-            return;
-        }
+        if (!TryRun(half)) RunBoth(half);
+    }
 
+    /// <summary>Runs the halves on two threads if the helper is awake and free; else runs nothing, wakes it and returns false.</summary>
+    static bool TryRun(Action<int> half)
+    {
+        if (!Monitor.TryEnter(gate)) return false;
         try
         {
-            job = half;
-            failure = null;
-            if (Interlocked.CompareExchange(ref state, Posted, Idle) != Idle)
+            if (Interlocked.CompareExchange(ref state, Claimed, Idle) != Idle)
             {
-                job = null;
-                RunBoth(half);
                 WakeHelper();
-                return;
+                return false;
             }
 
-            half(0);
-            // the helper's half takes about as long as this one: a pure spin at first (SpinWait's yields cost
-            // a system call each), yielding only if the helper lost its core
-            long waitingSince = Stopwatch.GetTimestamp();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref state) != Done)
+            job = half;
+            failure = null;
+            Volatile.Write(ref state, Posted);
+            try
             {
-                if (Stopwatch.GetTimestamp() - waitingSince < SpinTime) Thread.SpinWait(4);
-                else spin.SpinOnce(sleep1Threshold: -1);
+                half(0);
             }
-            job = null;
-            Volatile.Write(ref state, Idle);
+            finally
+            {
+                WaitForHelper();
+            }
+
             if (failure is { } error) ExceptionDispatchInfo.Throw(error);
+            return true;
         }
         finally
         {
             Monitor.Exit(gate);
         }
+    }
+
+    /// <summary>
+    /// Waits for the helper's half (about as long as the caller's): a pure spin at first (SpinWait's yields
+    /// cost a system call each), yielding only if the helper lost its core; then takes the job back.
+    /// </summary>
+    static void WaitForHelper()
+    {
+        long waitingSince = Stopwatch.GetTimestamp();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref state) != Done)
+        {
+            if (Stopwatch.GetTimestamp() - waitingSince < SpinTime) Thread.SpinWait(4);
+            else spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        job = null;
+        Volatile.Write(ref state, Idle);
     }
 
     static void RunBoth(Action<int> half)
