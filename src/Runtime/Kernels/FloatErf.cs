@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// erf, erfc, exact GELU and its derivative for eight float lanes, computed on eight double lanes at once
+/// erf and erfc for eight float lanes, computed on eight double lanes at once
 /// (one 512-bit vector where <see cref="VectorErf"/> widens to two 256-bit halves) and rounded to float once.
 /// Cody's rational approximations (<see cref="ErfMath"/>), cut down to what float results need: erfc uses the
 /// (0.46875, 4] form everywhere (see <see cref="ErfcOfNonNegative"/>), the polynomials run as fused
@@ -28,24 +28,6 @@ internal static class FloatErf
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Erfc(Vector256<float> x) => Narrow(Erfc(Widen(x)));
-
-    /// <summary>0.5 x erfc(-x / sqrt 2), the scalar form's arrangement.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Gelu(Vector256<float> x)
-    {
-        var v = Widen(x);
-        return Narrow(Vector512.Create(0.5) * v * Erfc(-v * MathOps.SqrtHalf));
-    }
-
-    /// <summary>Phi(x) + x phi(x), as the scalar derivative.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> GeluDerivative(Vector256<float> x)
-    {
-        var v = Widen(x);
-        var cdf = Vector512.Create(0.5) * Erfc(-v * MathOps.SqrtHalf);
-        var pdf = Vector512.Create(MathOps.OneOverSqrtTwoPi) * Exp(Vector512.Create(-0.5) * v * v);
-        return Narrow(cdf + v * pdf);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<double> Widen(Vector256<float> x) => Avx512F.ConvertToVector512Double(x);

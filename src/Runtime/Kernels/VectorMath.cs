@@ -123,8 +123,8 @@ internal static class VectorMath
     public static Vector256<float> Tanh(Vector256<float> x) => ViaDouble<TanhOp>(x);
 
     /// <summary>
-    /// erf, erfc and exact GELU as in their scalar forms (double arithmetic, one rounding to float); float lanes
-    /// take <see cref="FloatErf"/>'s eight-double-lane form where 512-bit vectors are fast.
+    /// erf and erfc as in their scalar forms (double arithmetic, one rounding to float); float lanes take
+    /// <see cref="FloatErf"/>'s eight-double-lane form where 512-bit vectors are fast.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Erf<T>(Vector256<T> x) where T : unmanaged =>
@@ -136,22 +136,21 @@ internal static class VectorMath
         typeof(T) == typeof(double) ? VectorErf.Erfc(x.AsDouble(), forFloat: false).As<double, T>()
             : FloatErf.IsSupported ? FloatErf.Erfc(x.AsSingle()).As<float, T>() : ViaDouble<ErfcOp>(x.AsSingle()).As<float, T>();
 
+    /// <summary>Exact GELU: in double for double lanes; float lanes take <see cref="FloatGelu"/>'s float-arithmetic form.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Gelu<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? Gelu(x.AsDouble(), forFloat: false).As<double, T>()
-            : FloatErf.IsSupported ? FloatErf.Gelu(x.AsSingle()).As<float, T>() : ViaDouble<GeluOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? Gelu(x.AsDouble()).As<double, T>() : FloatGelu.Gelu(x.AsSingle()).As<float, T>();
 
-    /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), in double, rounded to T (the caller multiplies by the gradient in T).</summary>
+    /// <summary>d/dx x Phi(x) = Phi(x) + x phi(x), in double for double lanes, by <see cref="FloatGelu"/> for float lanes (the caller multiplies by the gradient in T).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> GeluDerivative<T>(Vector256<T> x) where T : unmanaged =>
-        typeof(T) == typeof(double) ? GeluDerivative(x.AsDouble(), forFloat: false).As<double, T>()
-            : FloatErf.IsSupported ? FloatErf.GeluDerivative(x.AsSingle()).As<float, T>() : ViaDouble<GeluDerivativeOp>(x.AsSingle()).As<float, T>();
+        typeof(T) == typeof(double) ? GeluDerivative(x.AsDouble()).As<double, T>() : FloatGelu.GeluDerivative(x.AsSingle()).As<float, T>();
 
-    static Vector256<double> Gelu(Vector256<double> v, bool forFloat) => Vector256.Create(0.5) * v * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat);
+    static Vector256<double> Gelu(Vector256<double> v) => Vector256.Create(0.5) * v * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat: false);
 
-    static Vector256<double> GeluDerivative(Vector256<double> v, bool forFloat)
+    static Vector256<double> GeluDerivative(Vector256<double> v)
     {
-        var cdf = Vector256.Create(0.5) * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat);
+        var cdf = Vector256.Create(0.5) * VectorErf.Erfc(-v * MathOps.SqrtHalf, forFloat: false);
         var pdf = Vector256.Create(MathOps.OneOverSqrtTwoPi) * Exp(Vector256.Create(-0.5) * v * v);
         return cdf + v * pdf;
     }
@@ -166,16 +165,6 @@ internal static class VectorMath
     struct ErfcOp : IDoubleVectorFn
     {
         public static Vector256<double> Apply(Vector256<double> x) => VectorErf.Erfc(x, forFloat: true);
-    }
-
-    struct GeluOp : IDoubleVectorFn
-    {
-        public static Vector256<double> Apply(Vector256<double> v) => Gelu(v, forFloat: true);
-    }
-
-    struct GeluDerivativeOp : IDoubleVectorFn
-    {
-        public static Vector256<double> Apply(Vector256<double> v) => GeluDerivative(v, forFloat: true);
     }
 
     struct ExpOp : IDoubleVectorFn
