@@ -35,6 +35,29 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>
+    /// into += a @ b for matrices or batches of them (a and b at least 2-D, their result of into's shape), in
+    /// into's own buffer through the GEMM's beta = 1, when into is a dense tensor owning all of it and outside
+    /// autograd; false (into untouched) otherwise. Records nothing.
+    /// </summary>
+    internal static bool TryMatMulAccumulate(Tensor a, Tensor b, Tensor into)
+    {
+        if (a.Rank < 2 || b.Rank < 2 || a.DType != b.DType || into.DType != a.DType || a.DType == DType.Bool || a.shape[^1] != b.shape[^2])
+            return false;
+        if (!Shapes.TryBroadcast(a.shape[..^2], b.shape[..^2], out var batch, out _)
+            || !into.shape.AsSpan().SequenceEqual([.. batch, a.shape[^2], b.shape[^1]])
+            || !into.IsContiguous || into.offset != 0 || into.storage.Length != into.Numel || into.RequiresGrad || into.GradFn is not null)
+            return false;
+        switch (a.DType)
+        {
+            case DType.Float32: RawBatchedMatMul<float>(a, b, into, batch, accumulate: true); break;
+            case DType.Float64: RawBatchedMatMul<double>(a, b, into, batch, accumulate: true); break;
+            default: RawBatchedMatMul<long>(a, b, into, batch, accumulate: true); break;
+        }
+        into.storage.Version++;
+        return true;
+    }
+
     static void CheckMatMulDTypes(string op, Tensor a, Tensor b)
     {
         if (a.DType != b.DType)
@@ -59,9 +82,9 @@ public sealed partial class Tensor
         var result = Uninitialized([.. batch, a.shape[^2], b.shape[^1]], a.DType);
         switch (a.DType)
         {
-            case DType.Float32: RawBatchedMatMul<float>(a, b, result, batch); break;
-            case DType.Float64: RawBatchedMatMul<double>(a, b, result, batch); break;
-            case DType.Int64: RawBatchedMatMul<long>(a, b, result, batch); break;
+            case DType.Float32: RawBatchedMatMul<float>(a, b, result, batch, accumulate: false); break;
+            case DType.Float64: RawBatchedMatMul<double>(a, b, result, batch, accumulate: false); break;
+            case DType.Int64: RawBatchedMatMul<long>(a, b, result, batch, accumulate: false); break;
         }
         if (GradMode.ShouldRecord(a, b))
         {
@@ -84,9 +107,11 @@ public sealed partial class Tensor
         return a.MT.MatMul(g);
     }
 
-    static void RawBatchedMatMul<T>(Tensor a, Tensor b, Tensor result, int[] batch) where T : unmanaged, INumber<T>
+    /// <summary>result = a @ b, or result += a @ b with <paramref name="accumulate"/> (beta 1).</summary>
+    static void RawBatchedMatMul<T>(Tensor a, Tensor b, Tensor result, int[] batch, bool accumulate) where T : unmanaged, INumber<T>
     {
         int m = a.shape[^2], k = a.shape[^1], n = b.shape[^1];
+        T beta = accumulate ? T.One : T.Zero;
         int batchCount = Shapes.Numel(batch);
         if (batchCount == 0 || m == 0 || n == 0) return;
         var matA = new MatrixRef<T>(a.Data<T>(), a.offset, a.strides[^2], a.strides[^1]);
@@ -96,13 +121,13 @@ public sealed partial class Tensor
         // b shared by every batch and a's batch rows evenly spaced: one tall product
         if (Shapes.Numel(b.shape.AsSpan(..^2)) == 1 && TryMergeRowDims(a.shape.AsSpan(..^1), a.strides.AsSpan(..^1), out int rowStride))
         {
-            Gemm.Run(batchCount * m, n, k, T.One, matA with { RowStride = rowStride }, matB, T.Zero, c, 0, n);
+            Gemm.Run(batchCount * m, n, k, T.One, matA with { RowStride = rowStride }, matB, beta, c, 0, n);
             return;
         }
         var offsetsA = MatMulBatchOffsets(a, batch);
         var offsetsB = MatMulBatchOffsets(b, batch);
         Parallelism.For(batchCount, (long)m * n * k, (i, innerParallel) =>
-            Gemm.Run(m, n, k, T.One, matA with { Offset = offsetsA[i] }, matB with { Offset = offsetsB[i] }, T.Zero, c, i * m * n, n, innerParallel));
+            Gemm.Run(m, n, k, T.One, matA with { Offset = offsetsA[i] }, matB with { Offset = offsetsB[i] }, beta, c, i * m * n, n, innerParallel));
     }
 
     /// <summary>The storage offset of each batch's matrix, batches in row-major order of the broadcast batch shape.</summary>

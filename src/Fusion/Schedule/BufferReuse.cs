@@ -93,7 +93,12 @@ public static class BufferReuse
         }
 
         IEnumerable<Value> inputs = step.Nodes.SelectMany(n => graph.Nodes[n].Inputs).Where(v => !step.Nodes.Contains(v.Node));
-        return step.Epilogue?.Bias is { } bias ? inputs.Append(bias) : inputs;
+        if (step.Epilogue?.Bias is { } bias)
+        {
+            inputs = inputs.Append(bias);
+        }
+
+        return step.Epilogue?.Into is { } into ? inputs.Append(into) : inputs;
     }
 
     private static bool MakesNewBuffer(PlanStep producer, IrGraph graph) => producer.Kind switch

@@ -19,10 +19,14 @@ public enum StepKind
     View,
 }
 
-/// <summary>What a GEMM step does to its output before storing it: add a bias row, then an activation.</summary>
+/// <summary>
+/// What a GEMM step does to its output before storing it: add a bias row, then an activation; or add the
+/// product to another product of the same shape, in that product's buffer.
+/// </summary>
 /// <param name="Bias">A bias of the output's last dimension, added by a matmul epilogue (linear carries its own bias).</param>
 /// <param name="Activation">The activation applied last (<c>relu</c>), or null.</param>
-public sealed record Epilogue(Value? Bias, string? Activation);
+/// <param name="Into">An earlier matmul's product that only the absorbed add reads: the GEMM adds into it (beta = 1).</param>
+public sealed record Epilogue(Value? Bias, string? Activation, Value? Into = null);
 
 /// <summary>
 /// One unit of work of a planned graph: the nodes it covers and the values it materialises.
@@ -86,7 +90,8 @@ public sealed record FusionPlan(IrGraph Graph, EquatableArray<PlanStep> Steps, E
         {
             StepKind.Fused => "fused " + step.Kernel!.Name + " [" + nodes + "]",
             StepKind.Library when step.Epilogue is { } e => "library %" + step.Node + " " + Graph.Nodes[step.Node].Op +
-                (e.Bias is { } b ? " + bias " + b : string.Empty) + (e.Activation is { } a ? " + " + a : string.Empty),
+                (e.Bias is { } b ? " + bias " + b : string.Empty) + (e.Activation is { } a ? " + " + a : string.Empty) +
+                (e.Into is { } into ? " added into " + into : string.Empty),
             StepKind.Library => "library " + nodes,
             StepKind.Reduction => "reduction " + nodes,
             _ => "view " + nodes,

@@ -51,6 +51,9 @@ public static class FusionPlanner
         private readonly List<FusionNote> _notes = [];
         private readonly HashSet<int> _absorbed = [];
 
+        // adds a GEMM absorbed by adding into an earlier product: their results are products' buffers too
+        private readonly HashSet<int> _productSums = [];
+
         public Planner(IrGraph graph)
         {
             _graph = graph;
@@ -216,7 +219,15 @@ public static class FusionPlanner
             Value output = node.Result;
             Value? bias = null;
             string? activation = null;
-            if (node.Op is "linear" or "matmul")
+            Value? into = null;
+            if (node.Op == "matmul" && SoleUser(output) is { Op: "add" } sum && IsProductSum(sum, output, out Value earlier))
+            {
+                nodes.Add(sum.Id);
+                output = sum.Result;
+                into = earlier;
+                _productSums.Add(sum.Id);
+            }
+            else if (node.Op is "linear" or "matmul")
             {
                 if (node.Op == "matmul" && SoleUser(output) is { Op: "add" } add && IsBiasAdd(add, output, out Value b))
                 {
@@ -240,7 +251,7 @@ public static class FusionPlanner
             }
 
             _ready[node.Id] = node.Id;
-            Epilogue? epilogue = bias is null && activation is null ? null : new Epilogue(bias, activation);
+            Epilogue? epilogue = bias is null && activation is null && into is null ? null : new Epilogue(bias, activation, into);
             EquatableArray<Value> outputs = nodes.Count == 1 ? AllOutputs(node) : Single(output);
             AddStep(node.Id, new PlanStep(StepKind.Library, nodes.ToEquatableArray(), outputs, null, epilogue));
         }
@@ -265,6 +276,22 @@ public static class FusionPlanner
             TensorType b = _graph.TypeOf(bias);
             return p.Rank == 2 && b.Rank == 1 && b.DType == p.DType && _ready[bias.Node] < add.Id
                 && DimMath.ProvablyEqual(b.Shape[0], p.Shape[1]) && SameShape(add.Type.Shape, p.Shape);
+        }
+
+        /// <summary>
+        /// True when <paramref name="sum"/> adds <paramref name="product"/> to another matmul's product (or to
+        /// such a sum) that is computed earlier, read by nothing else, and of the same type: this GEMM then adds
+        /// into that buffer (the input gradients of a transformer's q, k and v projections, summed).
+        /// </summary>
+        private bool IsProductSum(IrNode sum, Value product, out Value earlier)
+        {
+            earlier = sum.Inputs[0] == product ? sum.Inputs[1] : sum.Inputs[0];
+            IrNode other = _graph.Nodes[earlier.Node];
+            bool isProduct = (other.Op == "matmul" && !_absorbed.Contains(other.Id)) || _productSums.Contains(other.Id);
+            TensorType type = _graph.TypeOf(product);
+            // nodes are placed in id order, so a lower id is a product (or sum) already placed
+            return isProduct && other.Id < product.Node && SoleUser(earlier) == sum
+                && type.Rank >= 2 && _graph.TypeOf(earlier) == type && sum.Type == type;
         }
 
         private void AddStep(int key, PlanStep step)

@@ -20,9 +20,16 @@ public static class Library
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, bool relu = false) => F.CompiledLinear(x, weight, bias, relu);
 
     /// <summary>torch.matmul (transposed operands are read in place through their strides), then + bias (over the last dim) and ReLU.</summary>
-    public static Tensor MatMul(Tensor a, Tensor b, Tensor? bias = null, bool relu = false)
+    /// <summary>
+    /// a @ b (+ bias, then ReLU); with <paramref name="into"/>, into + a @ b computed in into's buffer (a GEMM
+    /// with beta = 1: the plan passes a product that nothing else reads), or as a new tensor when into cannot
+    /// be written (not dense, a view, in autograd).
+    /// </summary>
+    public static Tensor MatMul(Tensor a, Tensor b, Tensor? bias = null, bool relu = false, Tensor? into = null)
     {
         using var _ = GradMode.NoGrad();
+        if (into is not null)
+            return Tensor.TryMatMulAccumulate(a, b, into) ? into : into + a.MatMul(b);
         var y = a.MatMul(b);
         if (bias is not null) y.Add_(bias);
         return relu ? y.Relu_() : y;

@@ -198,4 +198,48 @@ public class LibraryTests
         Close(Randn(83, 3, 4, 5).Sum(0, keepdim: true), Library.SumTo(Randn(83, 3, 4, 5), Randn(0, 1, 4, 5)), "sum_to");
         Assert.Equal(new[] { 3, 4, 5 }, Library.ShapeOf(x).ShapeArray());
     }
+
+    /// <summary>MatMul into an earlier product: the sum in that product's buffer, or a new tensor when it cannot be written.</summary>
+    [Theory]
+    [InlineData(7, 33, 5)]
+    [InlineData(65, 130, 33)]
+    [InlineData(1, 300, 7)]
+    public void MatMul_into_a_product_adds_to_it_in_its_buffer(int m, int k, int n)
+    {
+        var a = Randn(1, m, k);
+        var b = Randn(2, k, n);
+        var earlier = Randn(3, m, n);
+        var expected = earlier + a.MatMul(b);
+
+        var sum = Library.MatMul(a, b, null, into: earlier);
+
+        Assert.Same(earlier, sum);
+        Close(expected, sum, "into");
+
+        // batched, b broadcast over the batch
+        var a3 = Randn(4, 3, m, k);
+        var into3 = Randn(5, 3, m, n);
+        var expected3 = into3 + a3.MatMul(b);
+        Assert.Same(into3, Library.MatMul(a3, b, null, into: into3));
+        Close(expected3, into3, "batched into");
+    }
+
+    [Fact]
+    public void MatMul_into_a_view_or_a_tensor_in_autograd_leaves_it_and_returns_a_new_sum()
+    {
+        var a = Randn(1, 4, 6);
+        var b = Randn(2, 6, 5);
+        var wide = Randn(3, 4, 10);
+        var view = wide.Narrow(1, 0, 5); // not dense
+        var before = wide.Clone();
+        var sum = Library.MatMul(a, b, null, into: view);
+        Assert.NotSame(view, sum);
+        Close(view + a.MatMul(b), sum, "view");
+        Close(before, wide, "untouched");
+
+        var leaf = Randn(4, 4, 5).RequiresGrad_();
+        var sum2 = Library.MatMul(a, b, null, into: leaf);
+        Assert.NotSame(leaf, sum2);
+        Close(leaf.Detach() + a.MatMul(b), sum2, "leaf");
+    }
 }

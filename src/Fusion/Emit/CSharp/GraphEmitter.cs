@@ -64,6 +64,11 @@ internal sealed class GraphEmitter
             {
                 pending.Push(bias);
             }
+
+            if (step.Epilogue?.Into is { } into)
+            {
+                pending.Push(into);
+            }
         }
 
         return needed;
@@ -196,7 +201,8 @@ internal sealed class GraphEmitter
         }
 
         IrNode op = Graph.Nodes[step.Node];
-        string expression = LibraryCalls.Call(op, Graph, Ref, step.Epilogue?.Bias is { } b ? Ref(b) : null, step.Epilogue?.Activation == "relu", SymbolName);
+        string expression = LibraryCalls.Call(op, Graph, Ref, step.Epilogue?.Bias is { } b ? Ref(b) : null, step.Epilogue?.Activation == "relu", SymbolName,
+            step.Epilogue?.Into is { } into ? Ref(into) : null);
         if (op.Outputs.Count == 1)
         {
             w.Line($"Tensor {Name(step.Outputs[0])} = {expression};");

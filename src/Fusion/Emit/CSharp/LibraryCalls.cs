@@ -13,8 +13,9 @@ internal static class LibraryCalls
     /// <param name="bias">A matmul epilogue's bias, if fused.</param>
     /// <param name="relu">Whether a GEMM epilogue applies ReLU.</param>
     /// <param name="symbol">The C# expression for a symbolic size (<c>B</c>), bound from the graph's sources at run time.</param>
+    /// <param name="into">An earlier product a matmul adds into (its buffer, beta = 1), if fused.</param>
     /// <exception cref="NotSupportedException">No runtime kernel for the op.</exception>
-    public static string Call(IrNode node, IrGraph graph, Func<Value, string> arg, string? bias, bool relu, Func<string, string> symbol)
+    public static string Call(IrNode node, IrGraph graph, Func<Value, string> arg, string? bias, bool relu, Func<string, string> symbol, string? into = null)
     {
         Attrs a = node.Attrs;
         string In(int i) => arg(node.Inputs[i]);
@@ -26,7 +27,7 @@ internal static class LibraryCalls
             case "linear":
                 return $"Library.Linear({In(0)}, {In(1)}, {Opt(2)}{Relu()})";
             case "matmul":
-                return $"Library.MatMul({In(0)}, {In(1)}, {bias ?? "null"}{Relu()})";
+                return $"Library.MatMul({In(0)}, {In(1)}, {bias ?? "null"}{Relu()}{(into is null ? string.Empty : ", into: " + into)})";
             case "conv2d":
                 return $"Library.Conv2d({In(0)}, {In(1)}, {Opt(2)}, {Pair(a, "stride")}, {Pair(a, "padding")}, {Pair(a, "dilation")}, {Int(a.Int("groups", 1))})";
             case "conv2d_input_grad":
