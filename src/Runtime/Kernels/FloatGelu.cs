@@ -16,7 +16,8 @@ namespace DeepGen.Kernels;
 /// </list>
 /// x^2 is split exactly into float hi + lo before the exponential, and the factor that multiplies exp(-x^2/2)
 /// goes in before the last power-of-two scaling, so a result in the subnormals is rounded once. The fits were
-/// made with mpmath's chebyfit against its erfc at 40 digits. Beyond |x| = 15, Phi is 0 or 1 in float.
+/// made with mpmath's chebyfit against its erfc at 40 digits (tools/float-gelu-fit.py prints them). Beyond
+/// |x| = 15, Phi is 0 or 1 in float.
 /// </summary>
 internal static class FloatGelu
 {
