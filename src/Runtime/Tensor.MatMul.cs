@@ -46,7 +46,7 @@ public sealed partial class Tensor
             return false;
         if (!Shapes.TryBroadcast(a.shape[..^2], b.shape[..^2], out var batch, out _)
             || !into.shape.AsSpan().SequenceEqual([.. batch, a.shape[^2], b.shape[^1]])
-            || !into.IsContiguous || into.offset != 0 || into.storage.Length != into.Numel || into.RequiresGrad || into.GradFn is not null)
+            || !into.OwnsWholeBufferOutsideAutograd)
             return false;
         switch (a.DType)
         {

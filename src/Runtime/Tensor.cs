@@ -56,6 +56,13 @@ public sealed partial class Tensor
     /// <summary>This tensor's version counter (shared with its views); bumped by in-place writes.</summary>
     public int Version => storage.Version;
 
+    /// <summary>
+    /// Dense from offset 0 over its whole storage (no other view can see a part of it) and outside autograd:
+    /// a buffer a kernel may overwrite when the caller knows nothing else reads it.
+    /// </summary>
+    internal bool OwnsWholeBufferOutsideAutograd =>
+        IsContiguous && offset == 0 && storage.Length == Numel && !RequiresGrad && GradFn is null;
+
     public bool IsContiguous
     {
         get

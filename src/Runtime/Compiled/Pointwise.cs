@@ -87,9 +87,7 @@ public static class Pointwise
     /// buffer), and no autograd history to corrupt.
     /// </summary>
     static bool CanWriteInto(Tensor input, int[] shape, DType dtype) =>
-        input.DType == dtype && input.Device.Type == DeviceType.Cpu && input.StorageOffset == 0 && input.IsContiguous
-        && input.Storage.Length == Shapes.Numel(shape) && input.Shape.SequenceEqual(shape)
-        && !input.RequiresGrad && input.GradFn is null;
+        input.DType == dtype && input.Device.Type == DeviceType.Cpu && input.Shape.SequenceEqual(shape) && input.OwnsWholeBufferOutsideAutograd;
 
     // optimised from the first call, as the generated kernels are: each instantiation runs a few times per step
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
