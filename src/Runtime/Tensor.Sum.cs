@@ -113,16 +113,6 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>How many leading dims are reduced when exactly those are (0 otherwise).</summary>
-    static int LeadingReduced(bool[] reduce)
-    {
-        int lead = 0;
-        while (lead < reduce.Length && reduce[lead]) lead++;
-        for (int i = lead; i < reduce.Length; i++)
-            if (reduce[i]) return 0;
-        return lead;
-    }
-
     /// <summary>
     /// For a reduction of some leading and some trailing dims only (one block of kept dims between them):
     /// the number of elements before, in and after the kept block; null for any other pattern.
@@ -159,21 +149,20 @@ public sealed partial class Tensor
     static Tensor SumKernel(Tensor input, bool[] reduce, bool keepdim)
     {
         var result = new Tensor(input.ReducedShape(reduce, keepdim), input.DType);
-        // the leading dims of a contiguous float tensor (a bias gradient): summed in place, without the transposed copy
-        int lead = LeadingReduced(reduce);
-        if (lead > 0 && lead < input.Rank && input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0)
+        // reduced dims around one kept block of a contiguous float tensor: summed in place, without the transposed copy
+        var block = input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0 ? KeptBlock(input.shape, reduce) : null;
+        if (block is { Inner: 1 } leading)
         {
-            int cols = result.Numel, rows = input.Numel / cols;
-            if (input.DType == DType.Float32) Kernels.ColumnSums.Sum(input.Data<float>(), input.offset, rows, cols, result.Data<float>());
-            else Kernels.ColumnSums.Sum(input.Data<double>(), input.offset, rows, cols, result.Data<double>());
+            // leading dims only (a linear layer's bias gradient): column sums of an [outer, kept] matrix
+            if (input.DType == DType.Float32) Kernels.ColumnSums.Sum(input.Data<float>(), input.offset, leading.Outer, leading.Kept, result.Data<float>());
+            else Kernels.ColumnSums.Sum(input.Data<double>(), input.offset, leading.Outer, leading.Kept, result.Data<double>());
             return result;
         }
-        // trailing dims too (a convolution's bias gradient): contiguous runs summed in place, per kept index
-        if (input.IsContiguous && input.DType is DType.Float32 or DType.Float64 && input.Numel > 0
-            && KeptBlock(input.shape, reduce) is { Inner: >= Kernels.KeptBlockSums.MinInner } block)
+        if (block is { Inner: >= Kernels.KeptBlockSums.MinInner } around)
         {
-            if (input.DType == DType.Float32) Kernels.KeptBlockSums.Sum(input.Data<float>(), input.offset, block.Outer, block.Kept, block.Inner, result.Data<float>());
-            else Kernels.KeptBlockSums.Sum(input.Data<double>(), input.offset, block.Outer, block.Kept, block.Inner, result.Data<double>());
+            // trailing dims too (a convolution's bias gradient): contiguous runs summed per kept index
+            if (input.DType == DType.Float32) Kernels.KeptBlockSums.Sum(input.Data<float>(), input.offset, around.Outer, around.Kept, around.Inner, result.Data<float>());
+            else Kernels.KeptBlockSums.Sum(input.Data<double>(), input.offset, around.Outer, around.Kept, around.Inner, result.Data<double>());
             return result;
         }
         var (blocks, blockLength) = input.ReductionLayout(reduce);
