@@ -151,7 +151,7 @@ public static partial class ModelEmitter
         w.Line($"/// Compiled region {number} of {typeName}.Forward: the train or eval graph below, recorded on the autograd tape");
         w.Line(part.Outputs.Count > 1
             ? "/// as one node per result, whose backward is the generated backward."
-            : "/// as one node whose backward is the generated backward.");
+            : "/// as one node whose backward is the generated backward (its no-grad forward when nothing is recorded).");
         w.Line("/// </summary>");
         string returns = part.Outputs.Count > 1 ? $"({string.Join(", ", part.Outputs.Select(o => "Tensor " + Identifier(o)))})" : "Tensor";
         w.Open($"private {returns} CompiledRegion{number}({string.Join(", ", arguments.Select(a => "Tensor " + Identifier(a.Attrs.Text("name"))))})");

@@ -166,7 +166,8 @@ public static partial class ModelEmitter
         string x = Identifier(argument.Attrs.Text("name"));
         w.Line("/// <summary>");
         w.Line($"/// The compiled {typeName}.Forward: when the guards hold, the train or eval graph below, recorded on the");
-        w.Line("/// autograd tape as one node whose backward is the generated backward; else the eager Forward.");
+        w.Line("/// autograd tape as one node whose backward is the generated backward (its no-grad forward when nothing");
+        w.Line("/// is recorded); else the eager Forward.");
         w.Line("/// </summary>");
         w.Open($"Tensor ITensorModule.Forward(Tensor {x})");
         WriteGuard(w, typeName, [argument], modes.SelectMany(m => m.Graphs.Forward.States));
