@@ -84,7 +84,8 @@ public sealed partial class Tensor
         return result;
     }
 
-    static bool IsSkippedInCat(Tensor t) => t.Rank == 1 && t.shape[0] == 0;
+    /// <summary>PyTorch's legacy rule: a 1-D tensor of size 0 takes no part in a cat (but in its type promotion).</summary>
+    internal static bool IsSkippedInCat(Tensor t) => t.Rank == 1 && t.shape[0] == 0;
 
     static ReadOnlySpan<Tensor> AsSpan(IReadOnlyList<Tensor> tensors) =>
         tensors is Tensor[] array ? array : [.. tensors];

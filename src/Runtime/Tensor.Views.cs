@@ -171,12 +171,18 @@ public sealed partial class Tensor
         newStrides[d] = strides[d] * step;
         int newOffset = offset + (count > 0 ? s * strides[d] : 0);
         var inputShape = shape;
-        return MakeView(newShape, newStrides, newOffset, "slice", g =>
-        {
-            var full = Zeros(inputShape, g.DType);
-            full.Slice(d, s, e, step).CopyRaw(g);
-            return full;
-        });
+        return MakeView(newShape, newStrides, newOffset, "slice", g => SliceGradient(g, inputShape, d, s, e, step, "copy_"));
+    }
+
+    /// <summary>
+    /// The gradient of a slice: <paramref name="gradient"/> at start:end:step along <paramref name="dim"/> of zeros
+    /// shaped like the sliced tensor (<paramref name="op"/> names the copy in a shape error).
+    /// </summary>
+    internal static Tensor SliceGradient(Tensor gradient, int[] inputShape, int dim, int start, int end, int step, string op)
+    {
+        var full = Zeros(inputShape, gradient.DType);
+        Kernels.Elementwise.CopyInto(full.Slice(dim, start, end, step), gradient, op);
+        return full;
     }
 
     static int ClampIndex(int index, int size) => Math.Clamp(index < 0 ? index + size : index, 0, size);

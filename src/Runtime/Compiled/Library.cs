@@ -317,9 +317,8 @@ public static class Library
     {
         using var _ = GradMode.NoGrad();
         int d = Shapes.NormalizeDim(dim, like.Rank, "narrow_backward");
-        var full = Tensor.Zeros(like.ShapeArray(), gradient.DType);
-        Elementwise.CopyInto(full.RawNarrow(d, start < 0 ? start + like.Size(d) : start, length), gradient, "narrow_backward");
-        return full;
+        int first = start < 0 ? start + like.Size(d) : start;
+        return Tensor.SliceGradient(gradient, like.ShapeArray(), d, first, first + length, 1, "narrow_backward");
     }
 
     // ---- joining ----
@@ -342,11 +341,11 @@ public static class Library
         using var _ = GradMode.NoGrad();
         var piece = inputs[index];
         // a 1-d empty input took no part in the cat (PyTorch's legacy rule) and gets an empty gradient
-        if (piece.Rank == 1 && piece.Size(0) == 0) return Tensor.Zeros([0], piece.DType);
+        if (Tensor.IsSkippedInCat(piece)) return Tensor.Zeros([0], piece.DType);
         int d = Shapes.NormalizeDim(dim, gradient.Rank, "cat_backward");
         int start = 0;
         for (int i = 0; i < index; i++)
-            if (!(inputs[i].Rank == 1 && inputs[i].Size(0) == 0)) start += inputs[i].Size(d);
+            if (!Tensor.IsSkippedInCat(inputs[i])) start += inputs[i].Size(d);
         return gradient.Narrow(d, start, piece.Size(d)).To(piece.DType);
     }
 
