@@ -85,6 +85,32 @@ public class FloatErfSweepTests
         Assert.True(overOne < Inputs.Length / 200, $"{overOne} of {Inputs.Length} inputs are more than 1 ulp off");
     }
 
+    /// <summary>Generated kernels run FloatGelu on 16 lanes where 512-bit vectors are fast, and on 8 for the rest of a block.</summary>
+    [Fact]
+    public void Gelu_on_sixteen_lanes_gives_the_bits_of_eight_lanes()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+            return; // the 16-lane form only runs where Vector512 is accelerated
+        var specials = new[] { float.PositiveInfinity, float.NegativeInfinity, float.NaN, -0f, 0f, 15f, -15f, -40f };
+        var inputs = Inputs.Concat(specials).ToArray();
+        for (int i = 0; i + Vector512<float>.Count <= inputs.Length; i += Vector512<float>.Count)
+        {
+            var x = Vector512.Create(inputs.AsSpan(i, Vector512<float>.Count));
+            var gelu = FloatGelu.Gelu(x);
+            var slope = FloatGelu.GeluDerivative(x);
+            foreach (var (half, offset) in new[] { (x.GetLower(), 0), (x.GetUpper(), 8) })
+            {
+                var eight = FloatGelu.Gelu(half);
+                var eightSlope = FloatGelu.GeluDerivative(half);
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(eight[lane]), BitConverter.SingleToInt32Bits(gelu[offset + lane]));
+                    Assert.Equal(BitConverter.SingleToInt32Bits(eightSlope[lane]), BitConverter.SingleToInt32Bits(slope[offset + lane]));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Gelu_and_its_derivative_at_infinities_and_NaN_are_those_of_the_formulas()
     {
