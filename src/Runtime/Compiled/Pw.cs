@@ -10,14 +10,15 @@ namespace DeepGen.Compiled;
 /// <summary>
 /// The scalar functions of the pointwise formulas (Fusion's <c>PointwiseFormula</c> templates call
 /// <c>Pw.X(...)</c>), for generated fused kernels. Every function has float, double, Vector256&lt;float&gt;
-/// and Vector256&lt;double&gt; overloads, so one template serves a kernel's SIMD body and its scalar tail.
+/// and Vector256&lt;double&gt; overloads (and Vector512 ones, in Pw.Wide.cs), so one template serves a
+/// kernel's SIMD bodies and its scalar tail.
 /// Each forwards to the eager kernels' functor (src/Runtime/Kernels), so compiled and eager results agree
 /// bit for bit where both take the same (vector or scalar) path. Comparisons return bool for scalars and
 /// a lane mask (all bits set where true) for vectors, which <see cref="Where(Vector256{float}, Vector256{float}, Vector256{float})"/> selects with.
 /// Part of the surface for generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Pw
+public static partial class Pw
 {
     // ---- loads and stores for the generated loops ----
 

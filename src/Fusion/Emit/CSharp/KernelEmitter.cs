@@ -6,10 +6,11 @@ using DeepGen.Fusion.Schedule;
 namespace DeepGen.Fusion.Emit.CSharp;
 
 /// <summary>
-/// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: a SIMD
-/// loop over Vector256 when every value is of one float type (comparisons become lane masks), then the
-/// scalar loop for the tail (or for the whole block when types are mixed). Each step is its op's
-/// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals.
+/// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: when every
+/// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
+/// Vector256 (comparisons become lane masks), then the scalar loop for the tail (or for the whole block when
+/// types are mixed). Each step is its op's <see cref="PointwiseFormula"/>, expanded over the previous steps'
+/// locals; the runtime's Pw functions have an overload for every width.
 /// </summary>
 internal static class KernelEmitter
 {
@@ -40,17 +41,19 @@ internal static class KernelEmitter
         w.Line("int i = 0;");
         if (lane is { } t)
         {
-            string vector = "Vector256<" + t.CSharpName() + ">";
-            w.Open("if (Vector256.IsHardwareAccelerated)");
-            w.Open($"for (; i <= block.Length - {vector}.Count; i += {vector}.Count)");
-            WriteBody(w, kernel, graph, vectorOf: t);
-            w.Close();
-            w.Close();
-            w.Line();
+            foreach (VectorForm form in new[] { new VectorForm("Vector512", "Pw.LoadWide", t), new VectorForm("Vector256", "Pw.Load", t) })
+            {
+                w.Open($"if ({form.Name}.IsHardwareAccelerated)");
+                w.Open($"for (; i <= block.Length - {form.Type}.Count; i += {form.Type}.Count)");
+                WriteBody(w, kernel, graph, form);
+                w.Close();
+                w.Close();
+                w.Line();
+            }
         }
 
         w.Open("for (; i < block.Length; i++)");
-        WriteBody(w, kernel, graph, vectorOf: null);
+        WriteBody(w, kernel, graph, vector: null);
         w.Close();
         w.Close();
         w.Close();
@@ -68,48 +71,52 @@ internal static class KernelEmitter
         return types.Count == 1 && types[0].IsFloating() && !boolOutput ? types[0] : null;
     }
 
-    private static void WriteBody(CodeWriter w, PointwiseKernel kernel, IrGraph graph, ScalarType? vectorOf)
+    /// <summary>A SIMD width of the generated loops: the vector type's name and the Pw load for it.</summary>
+    private sealed record VectorForm(string Name, string Load, ScalarType Lane)
     {
-        bool vector = vectorOf is not null;
+        public string Type => Name + "<" + Lane.CSharpName() + ">";
+    }
+
+    private static void WriteBody(CodeWriter w, PointwiseKernel kernel, IrGraph graph, VectorForm? vector)
+    {
         for (int k = 0; k < kernel.Inputs.Count; k++)
         {
-            string type = vector ? "Vector256<" + vectorOf!.Value.CSharpName() + ">" : kernel.Inputs[k].Type.DType.CSharpName();
-            w.Line(vector ? $"{type} x{k} = Pw.Load(in{k}, i);" : $"{type} x{k} = in{k}[i];");
+            string type = vector?.Type ?? kernel.Inputs[k].Type.DType.CSharpName();
+            w.Line(vector is not null ? $"{type} x{k} = {vector.Load}(in{k}, i);" : $"{type} x{k} = in{k}[i];");
         }
 
         for (int s = 0; s < kernel.Steps.Count; s++)
         {
             KernelStep step = kernel.Steps[s];
-            string[] operands = step.Operands.Select((o, index) => Operand(o, kernel, kernel.OperandTarget(step, index), vectorOf)).ToArray();
+            string[] operands = step.Operands.Select((o, index) => Operand(o, kernel, kernel.OperandTarget(step, index), vector)).ToArray();
             PointwiseFormula formula = OpTable.Get(step.Op).Formula(step.Attrs)!;
-            string type = vector ? "Vector256<" + vectorOf!.Value.CSharpName() + ">" : step.DType.CSharpName();
+            string type = vector?.Type ?? step.DType.CSharpName();
             w.Line($"{type} s{s} = {formula.ExpandCSharp(operands)}; // %{step.Node} {step.Op}");
         }
 
         for (int k = 0; k < kernel.Outputs.Count; k++)
         {
-            w.Line(vector ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
+            w.Line(vector is not null ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
         }
     }
 
-    private static string Operand(Operand operand, PointwiseKernel kernel, ScalarType target, ScalarType? vectorOf)
+    private static string Operand(Operand operand, PointwiseKernel kernel, ScalarType target, VectorForm? vector)
     {
         if (operand.Kind == OperandKind.Constant)
         {
-            string literal = Literal(operand.Constant, vectorOf ?? target);
-            return vectorOf is null ? literal : "Vector256.Create(" + literal + ")";
+            string literal = Literal(operand.Constant, vector?.Lane ?? target);
+            return vector is null ? literal : vector.Name + ".Create(" + literal + ")";
         }
 
         string name = (operand.Kind == OperandKind.Input ? "x" : "s") + operand.Index.ToString(CultureInfo.InvariantCulture);
         ScalarType from = kernel.TypeOf(operand)!.Value;
-        if (vectorOf is { } lane && from == ScalarType.Bool && target != ScalarType.Bool)
+        if (vector is not null && from == ScalarType.Bool && target != ScalarType.Bool)
         {
             // a comparison's lane mask used as a number: 1 where true, 0 where false
-            string vector = "Vector256<" + lane.CSharpName() + ">";
-            return $"Pw.Where({name}, {vector}.One, {vector}.Zero)";
+            return $"Pw.Where({name}, {vector.Type}.One, {vector.Type}.Zero)";
         }
 
-        if (vectorOf is not null || from == target)
+        if (vector is not null || from == target)
         {
             return name;
         }
