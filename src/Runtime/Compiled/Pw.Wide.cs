@@ -37,10 +37,10 @@ public static partial class Pw
 
     // inlined into the kernel's loop: a call would pass and return the vectors through memory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Gelu(Vector512<float> x) => FloatGelu.Gelu(x);
+    public static Vector512<float> Gelu(Vector512<float> x) => GeluFn.ApplyWide(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> GeluBackward(Vector512<float> g, Vector512<float> x) => g * FloatGelu.GeluDerivative(x);
+    public static Vector512<float> GeluBackward(Vector512<float> g, Vector512<float> x) => GeluBackwardFn.ApplyWide(g, x);
 
     public static Vector512<float> Gt(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
     public static Vector512<double> Gt(Vector512<double> a, Vector512<double> b) => Vector512.GreaterThan(a, b);

@@ -118,6 +118,8 @@ internal static class Elementwise
         public T Apply(T x) => TFn.Apply(x);
         public static bool Vectorizes => TFn.Vectorizes<T>();
         public Vector256<T> ApplyVector(Vector256<T> x) => TFn.ApplyVector(x);
+        public static bool VectorizesWide => TFn.VectorizesWide<T>();
+        public Vector512<T> ApplyWide(Vector512<T> x) => TFn.ApplyWide(x);
     }
 
     struct FloatBinaryOp<T, TFn> : IZipWith<T, T> where T : unmanaged, IFloatingPointIeee754<T> where TFn : struct, IFloatBinary
@@ -125,6 +127,8 @@ internal static class Elementwise
         public T Apply(T a, T b) => TFn.Apply(a, b);
         public static bool Vectorizes => TFn.Vectorizes<T>();
         public Vector256<T> ApplyVector(Vector256<T> a, Vector256<T> b) => TFn.ApplyVector(a, b);
+        public static bool VectorizesWide => TFn.VectorizesWide<T>();
+        public Vector512<T> ApplyWide(Vector512<T> a, Vector512<T> b) => TFn.ApplyWide(a, b);
     }
 
     struct StaticMap<TIn, TOut, TOp> : IMapWith<TIn, TOut> where TOp : struct, IMap<TIn, TOut>

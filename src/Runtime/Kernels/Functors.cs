@@ -43,7 +43,10 @@ internal interface INumericUnary
         throw new NotSupportedException();
 }
 
-/// <summary>A unary function on floating-point elements (float, double).</summary>
+/// <summary>
+/// A unary function on floating-point elements (float, double). A function may also have a 16-lane form
+/// (<see cref="ApplyWide"/>, where <see cref="VectorizesWide"/>), which must give the 8-lane form's bits.
+/// </summary>
 internal interface IFloatUnary
 {
     static abstract T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>;
@@ -52,9 +55,14 @@ internal interface IFloatUnary
 
     static virtual Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         throw new NotSupportedException();
+
+    static virtual bool VectorizesWide<T>() where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    static virtual Vector512<T> ApplyWide<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException();
 }
 
-/// <summary>A binary function on floating-point elements (float, double).</summary>
+/// <summary>A binary function on floating-point elements (float, double), optionally with a 16-lane form as <see cref="IFloatUnary"/>.</summary>
 internal interface IFloatBinary
 {
     static abstract T Apply<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>;
@@ -62,6 +70,11 @@ internal interface IFloatBinary
     static virtual bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => false;
 
     static virtual Vector256<T> ApplyVector<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException();
+
+    static virtual bool VectorizesWide<T>() where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    static virtual Vector512<T> ApplyWide<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
         throw new NotSupportedException();
 }
 

@@ -163,6 +163,8 @@ internal struct GeluFn : IFloatUnary
 
     public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
     public static Vector256<T> ApplyVector<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => VectorMath.Gelu(x);
+    public static bool VectorizesWide<T>() where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float);
+    public static Vector512<T> ApplyWide<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => FloatGelu.Gelu(x.AsSingle()).As<float, T>();
 }
 
 /// <summary>PyTorch's gelu(approximate="tanh"): x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).</summary>
@@ -303,6 +305,8 @@ internal struct GeluBackwardFn : IFloatBinary
 
     public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
     public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => g * VectorMath.GeluDerivative(x);
+    public static bool VectorizesWide<T>() where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float);
+    public static Vector512<T> ApplyWide<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => g * FloatGelu.GeluDerivative(x.AsSingle()).As<float, T>();
 }
 
 /// <summary>The derivative of the tanh approximation, in PyTorch's arrangement.</summary>

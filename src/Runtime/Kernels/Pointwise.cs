@@ -6,7 +6,8 @@ namespace DeepGen.Kernels;
 /// <summary>
 /// An elementwise function whose parameters (a slope, bounds, an exponent) live in its fields. Optionally
 /// vectorised: where <see cref="Vectorizes"/> is true (only for TOut == TIn), <see cref="ApplyVector"/> gives
-/// lane by lane what Apply gives.
+/// lane by lane what Apply gives, and where <see cref="VectorizesWide"/> is too, <see cref="ApplyWide"/> gives
+/// on 16 lanes the bits of <see cref="ApplyVector"/>.
 /// </summary>
 internal interface IMapWith<TIn, TOut>
 {
@@ -15,6 +16,10 @@ internal interface IMapWith<TIn, TOut>
     static virtual bool Vectorizes => false;
 
     Vector256<TIn> ApplyVector(Vector256<TIn> x) => throw new NotSupportedException();
+
+    static virtual bool VectorizesWide => false;
+
+    Vector512<TIn> ApplyWide(Vector512<TIn> x) => throw new NotSupportedException();
 }
 
 /// <summary>A binary elementwise function; for bool results the vector form gives a lane mask (all bits set for true).</summary>
@@ -25,6 +30,10 @@ internal interface IZipWith<T, TOut>
     static virtual bool Vectorizes => false;
 
     Vector256<T> ApplyVector(Vector256<T> a, Vector256<T> b) => throw new NotSupportedException();
+
+    static virtual bool VectorizesWide => false;
+
+    Vector512<T> ApplyWide(Vector512<T> a, Vector512<T> b) => throw new NotSupportedException();
 }
 
 /// <summary>A float function with parameters, generic over float and double.</summary>

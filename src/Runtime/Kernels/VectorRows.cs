@@ -18,6 +18,9 @@ internal static class VectorRows
         int w = Vector256<TIn>.Count, i = 0;
         if (sd == 1)
         {
+            if (ss == 1 && TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
+                for (; i <= count - 2 * w; i += 2 * w)
+                    op.ApplyWide(Vector512.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
             if (ss == 1)
                 for (; i <= count - w; i += w)
                     op.ApplyVector(Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
@@ -42,6 +45,9 @@ internal static class VectorRows
         int w = Vector256<T>.Count, i = 0;
         if (sd == 1)
         {
+            if (sa == 1 && sb == 1 && TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
+                for (; i <= count - 2 * w; i += 2 * w)
+                    op.ApplyWide(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
             if (sa == 1 && sb == 1)
                 for (; i <= count - w; i += w)
                     op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
