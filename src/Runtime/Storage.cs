@@ -28,6 +28,9 @@ public abstract class Storage
     /// <summary>Bumped by every in-place write to this storage (PyTorch's version counter).</summary>
     public int Version { get; internal set; }
 
+    /// <summary>How many tensors were ever made over this storage: above one, a view may still read it.</summary>
+    internal int TensorCount;
+
     /// <summary>
     /// A zeroed storage, or with <paramref name="uninitialized"/> one whose contents are garbage: only for
     /// kernels that overwrite every element, where zeroing a big buffer first would cost a whole extra pass.
@@ -41,17 +44,43 @@ public abstract class Storage
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
-    static T[] NewArray<T>(int length, bool uninitialized) where T : unmanaged =>
-        uninitialized ? GC.AllocateUninitializedArray<T>(length) : new T[length];
+    static T[] NewArray<T>(int length, bool uninitialized) where T : unmanaged
+    {
+        if (StoragePool.TryRent<T>(length) is { } recycled)
+        {
+            if (!uninitialized) Array.Clear(recycled);
+            return recycled;
+        }
+
+        return uninitialized ? GC.AllocateUninitializedArray<T>(length) : new T[length];
+    }
 }
 
 /// <summary>A CPU storage backed by a managed array.</summary>
 public sealed class Storage<T> : Storage where T : unmanaged
 {
-    internal Storage(T[] data) : base(DTypeOf<T>.Value, Device.Cpu) => Data = data;
+    T[]? data;
+    readonly int length;
 
-    public T[] Data { get; }
-    public override int Length => Data.Length;
+    internal Storage(T[] data) : base(DTypeOf<T>.Value, Device.Cpu)
+    {
+        this.data = data;
+        length = data.Length;
+    }
+
+    /// <summary>The elements; throws once the array went back to the pool (see <see cref="StoragePool"/>).</summary>
+    public T[] Data => data ?? throw new InvalidOperationException(
+        $"a {DType.Name()} storage of {length} elements was read after its memory went back to DeepGen's storage pool (a bug in the code that recycled it)");
+
+    public override int Length => length;
+
+    /// <summary>Hands the array over (to the pool): every later read of this storage throws.</summary>
+    internal T[]? TakeArray()
+    {
+        var taken = data;
+        data = null;
+        return taken;
+    }
 }
 
 /// <summary>Maps a CLR element type to its <see cref="DType"/> without reflection.</summary>

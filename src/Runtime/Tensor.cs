@@ -19,6 +19,7 @@ public sealed partial class Tensor
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        Interlocked.Increment(ref storage.TensorCount);
     }
 
     /// <summary>A new contiguous tensor with zeroed storage.</summary>

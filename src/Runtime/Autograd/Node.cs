@@ -76,6 +76,9 @@ public sealed class Node
 
     internal bool IsReleased => released;
 
+    /// <summary>Runs once the saved tensors are freed (the compiled path recycles their buffers there).</summary>
+    internal Action? OnRelease { get; set; }
+
     /// <summary>Frees the saved tensors once a backward without retainGraph has passed through.</summary>
     internal void Release()
     {
@@ -83,6 +86,9 @@ public sealed class Node
         foreach (var s in saved) s.Release();
         saved.Clear();
         backward = null;
+        var onRelease = OnRelease;
+        OnRelease = null;
+        onRelease?.Invoke();
     }
 
     public override string ToString() => $"<{Tensor.BackwardName(Name)}>";

@@ -21,9 +21,14 @@ public static class Tape
     /// eager); <paramref name="backward"/> gets the output's gradient, the saved tensors and which inputs
     /// want a gradient, and returns one gradient (or null) per input.
     /// </summary>
+    /// <param name="recyclable">
+    /// The indices of saved tensors the forward made as buffers of its own that nothing outside the graph
+    /// sees (the generator's list): once a backward has run without keeping the graph, their buffers go to
+    /// <see cref="StoragePool"/>, unless the output or a gradient shares them.
+    /// </param>
     /// <returns><paramref name="output"/>, now with its GradFn.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward) =>
-        Node(name, output, inputs, saved, backward);
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[]? recyclable = null) =>
+        Node(name, output, inputs, saved, backward, recyclable ?? []);
 
     /// <summary>
     /// Records a compiled forward with several <paramref name="outputs"/> (a region of a Forward split at a
@@ -41,7 +46,8 @@ public static class Tape
         for (int k = 0; k < outputs.Length; k++)
         {
             int output = k;
-            recorded[k] = Node(name, outputs[k], inputs, saved, (grad, values, needs) =>
+            // the nodes share the saved tensors, so none of them may recycle one
+            recorded[k] = Node(name, outputs[k], inputs, saved, recyclable: [], backward: (grad, values, needs) =>
             {
                 var grads = new Tensor[shapes.Length];
                 for (int i = 0; i < grads.Length; i++)
@@ -53,10 +59,13 @@ public static class Tape
         return recorded;
     }
 
-    static Tensor Node(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward)
+    static Tensor Node(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[] recyclable)
     {
         var node = new Node(name, inputs);
         var kept = saved.Select(node.Save).ToArray();
+        var recycle = recyclable.Select(i => saved[i]).Where(t => t.Storage != output.Storage).ToList();
+        if (recycle.Count > 0)
+            node.OnRelease = () => recycle.ForEach(t => StoragePool.Recycle(t));
         node.SetBackward(grad =>
         {
             var values = new Tensor[kept.Length];
@@ -68,6 +77,8 @@ public static class Tape
                 throw new InvalidOperationException($"{name}: the compiled backward returned {grads.Length} gradients for {inputs.Length} inputs");
             for (int i = 0; i < grads.Length; i++)
                 if (!node.NeedsGrad(i)) grads[i] = null;
+            // a gradient handed on must keep its buffer
+            recycle.RemoveAll(t => grads.Any(g => g is not null && g.Storage == t.Storage));
             return grads;
         });
         return output.WithGradFn(node);
