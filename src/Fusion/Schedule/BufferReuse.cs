@@ -19,7 +19,7 @@ public static class BufferReuse
     [
         "linear", "matmul", "conv2d", "conv2d_input_grad", "conv2d_weight_grad", "layer_norm", "layer_norm_backward",
         "batch_norm_backward", "softmax", "log_softmax", "softmax_backward", "log_softmax_backward",
-        "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "max_pool2d_backward", "avg_pool2d_backward",
+        "scaled_dot_product_attention", "scaled_dot_product_attention_backward", "max_pool2d", "max_pool2d_backward", "avg_pool2d_backward",
         "embedding",
     ];
 
@@ -27,34 +27,7 @@ public static class BufferReuse
     public static IReadOnlyDictionary<Value, Value> Of(FusionPlan plan)
     {
         IrGraph graph = plan.Graph;
-        var producers = new Dictionary<int, PlanStep>();
-        foreach (PlanStep step in plan.Steps)
-        {
-            foreach (Value output in step.Outputs)
-            {
-                producers[output.Node] = step;
-            }
-        }
-
-        var readers = new Dictionary<Value, HashSet<PlanStep>>();
-        var viewed = new HashSet<Value>();
-        foreach (PlanStep step in plan.Steps)
-        {
-            foreach (Value input in Reads(step, graph))
-            {
-                if (!readers.TryGetValue(input, out var set))
-                {
-                    readers[input] = set = [];
-                }
-
-                set.Add(step);
-                if (step.Kind == StepKind.View)
-                {
-                    viewed.Add(input);
-                }
-            }
-        }
-
+        var (producers, readers, viewed) = Uses(plan);
         var escaping = new HashSet<Value>(graph.Outputs);
         var reuse = new Dictionary<Value, Value>();
         foreach (PlanStep step in plan.Steps.Where(s => s.Kind == StepKind.Fused))
@@ -82,6 +55,54 @@ public static class BufferReuse
         }
 
         return reuse;
+    }
+
+    /// <summary>
+    /// The values a step of the plan made as a new buffer of its own (a fused kernel, or a library op known to
+    /// allocate its result) that no view reads: when such a value dies, its buffer dies with it. The compiled
+    /// forward lists the saved ones among them, whose buffers the runtime recycles after the backward.
+    /// </summary>
+    public static IReadOnlyCollection<Value> OwnBuffers(FusionPlan plan)
+    {
+        var (producers, _, viewed) = Uses(plan);
+        return plan.Steps.Where(step => MakesNewBuffer(step, plan.Graph))
+            .SelectMany(step => step.Outputs)
+            .Where(v => !viewed.Contains(v) && producers.ContainsKey(v.Node))
+            .ToList();
+    }
+
+    /// <summary>Each value's producing step (by node), its reading steps, and the values some view step reads.</summary>
+    private static (Dictionary<int, PlanStep> Producers, Dictionary<Value, HashSet<PlanStep>> Readers, HashSet<Value> Viewed) Uses(FusionPlan plan)
+    {
+        var producers = new Dictionary<int, PlanStep>();
+        foreach (PlanStep step in plan.Steps)
+        {
+            foreach (Value output in step.Outputs)
+            {
+                producers[output.Node] = step;
+            }
+        }
+
+        var readers = new Dictionary<Value, HashSet<PlanStep>>();
+        var viewed = new HashSet<Value>();
+        foreach (PlanStep step in plan.Steps)
+        {
+            foreach (Value input in Reads(step, plan.Graph))
+            {
+                if (!readers.TryGetValue(input, out var set))
+                {
+                    readers[input] = set = [];
+                }
+
+                set.Add(step);
+                if (step.Kind == StepKind.View)
+                {
+                    viewed.Add(input);
+                }
+            }
+        }
+
+        return (producers, readers, viewed);
     }
 
     /// <summary>The values a step reads from other steps or sources (a fused kernel's inner values are its own).</summary>

@@ -219,14 +219,29 @@ public static partial class ModelEmitter
         if (modes.Length == 1)
         {
             w.Line($"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same");
-            w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs));");
+            w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs){Recyclable(train)});");
             return;
         }
 
         w.Line($"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");
         w.Line("return Training");
-        w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs))");
-        w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs));");
+        w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs){Recyclable(train)})");
+        w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs){Recyclable(eval)});");
+    }
+
+    /// <summary>
+    /// <c>, recyclable: [...]</c>: the saved values the forward made as buffers of its own (no view, not an
+    /// output), whose buffers the runtime may recycle once the backward has run; empty when there are none.
+    /// </summary>
+    private static string Recyclable(Mode mode)
+    {
+        TrainingGraphs g = mode.Graphs;
+        var own = new HashSet<Value>(BufferReuse.OwnBuffers(mode.ForwardPlan));
+        var outputs = new HashSet<Value>(g.Forward.Outputs.Take(g.UserOutputs));
+        var indices = Enumerable.Range(0, g.Saved.Count)
+            .Where(j => !g.Saved[j].ShapeOnly && own.Contains(g.Forward.Outputs[g.UserOutputs + j]) && !outputs.Contains(g.Forward.Outputs[g.UserOutputs + j]))
+            .ToList();
+        return indices.Count == 0 ? string.Empty : $", recyclable: [{string.Join(", ", indices)}]";
     }
 
     /// <summary><c>Tensor[] inputs = [...]</c>: what the tape node's backward gives gradients to, the same in both modes.</summary>
