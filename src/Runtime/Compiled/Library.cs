@@ -243,6 +243,28 @@ public static class Library
         return x.Expand(like.ShapeArray()).Contiguous();
     }
 
+    /// <summary>
+    /// Hands the buffers of <paramref name="dead"/> to <see cref="StoragePool"/>: tensors the generated code made
+    /// as buffers of its own and reads no more (the generator's list). Any that shares its storage with a
+    /// tensor of <paramref name="kept"/> or <paramref name="alsoKept"/> (what the method returns or still
+    /// holds) stays, and so does any a view may read (see <see cref="StoragePool.Recycle"/>).
+    /// </summary>
+    public static void Recycle(Tensor?[] dead, Tensor?[] kept, Tensor?[]? alsoKept = null)
+    {
+        foreach (var t in dead)
+        {
+            if (t is null || Shares(t, kept) || (alsoKept is not null && Shares(t, alsoKept))) continue;
+            StoragePool.Recycle(t);
+        }
+
+        static bool Shares(Tensor t, Tensor?[] others)
+        {
+            foreach (var o in others)
+                if (o is not null && o.Storage == t.Storage) return true;
+            return false;
+        }
+    }
+
     /// <summary>A stand-in that carries only <paramref name="t"/>'s shape and dtype (one element, broadcast): what a backward keeps of a shape-only saved value.</summary>
     public static Tensor ShapeOf(Tensor t)
     {

@@ -269,7 +269,7 @@ public static partial class ModelEmitter
         var emitter = new GraphEmitter(mode.ForwardPlan, mode.KernelClass("Forward"), SourceExpression);
         emitter.WriteSteps(w);
         w.Line();
-        w.Line("return");
+        w.Line("Tensor[] results =");
         w.Line("[");
         for (int i = 0; i < g.Forward.Outputs.Count; i++)
         {
@@ -295,7 +295,25 @@ public static partial class ModelEmitter
         }
 
         w.Line("];");
+        WriteRecycle(w, mode.ForwardPlan, emitter, mode.ForwardPlan.Steps, "results");
+        w.Line("return results;");
         w.Close();
+    }
+
+    /// <summary>
+    /// <c>Library.Recycle([...], kept)</c> over the buffers <paramref name="steps"/> made that the method reads
+    /// no more: the plan's own buffers (<see cref="BufferReuse.OwnBuffers"/>) that are not graph outputs, so
+    /// the next tensors of their sizes reuse their memory instead of fresh, page-faulted memory.
+    /// </summary>
+    private static void WriteRecycle(CodeWriter w, FusionPlan plan, GraphEmitter emitter, IEnumerable<PlanStep> steps, string kept)
+    {
+        var own = new HashSet<Value>(BufferReuse.OwnBuffers(plan));
+        var outputs = new HashSet<Value>(plan.Graph.Outputs);
+        var dead = steps.SelectMany(step => step.Outputs).Where(v => own.Contains(v) && !outputs.Contains(v)).Select(emitter.Ref).ToList();
+        if (dead.Count > 0)
+        {
+            w.Line($"Library.Recycle([{string.Join(", ", dead)}], {kept}); // buffers read no more");
+        }
     }
 
     /// <summary>The forward for calls that record nothing (no gradient wanted): its output only, nothing saved.</summary>
@@ -311,7 +329,9 @@ public static partial class ModelEmitter
         var emitter = new GraphEmitter(mode.NoGradPlan, mode.KernelClass("ForwardNoGrad"), SourceExpression);
         emitter.WriteSteps(w);
         w.Line();
-        w.Line($"return {emitter.Ref(mode.NoGradPlan.Graph.Outputs[0])};");
+        string output = emitter.Ref(mode.NoGradPlan.Graph.Outputs[0]);
+        WriteRecycle(w, mode.NoGradPlan, emitter, mode.NoGradPlan.Steps, $"[{output}]");
+        w.Line($"return {output};");
         w.Close();
     }
 
@@ -360,7 +380,7 @@ public static partial class ModelEmitter
             w.Line();
         }
 
-        w.Line("return");
+        w.Line("Tensor?[] result =");
         w.Line("[");
         for (int i = 0; i < g.Grads.Count; i++)
         {
@@ -370,6 +390,9 @@ public static partial class ModelEmitter
         }
 
         w.Line("];");
+        // the deferred steps' tensors are out of scope here; the saved tensors may serve another backward
+        WriteRecycle(w, mode.BackwardPlan, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result, saved");
+        w.Line("return result;");
         w.Close();
     }
 
