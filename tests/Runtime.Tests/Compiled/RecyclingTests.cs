@@ -91,4 +91,22 @@ public class RecyclingTests
 
         _ = saved.Data<float>();
     }
+
+    [Fact]
+    public void Library_Recycle_takes_dead_buffers_but_not_one_a_kept_tensor_or_a_view_shares()
+    {
+        const int length = 70_014;
+        var dead = Tensor.Uninitialized([length], DType.Float32);
+        var kept = Tensor.Uninitialized([length], DType.Float32);
+        var viewed = Tensor.Uninitialized([length], DType.Float32);
+        var view = viewed.Reshape(7, 10_002);
+        float[] buffer = dead.Data<float>();
+
+        Library.Recycle([dead, kept, viewed, null], [kept]);
+
+        Assert.Throws<InvalidOperationException>(() => dead.Data<float>());
+        _ = kept.Data<float>();
+        _ = view.Data<float>();
+        Assert.Same(buffer, Tensor.Uninitialized([length], DType.Float32).Data<float>());
+    }
 }
