@@ -19,8 +19,11 @@ internal static class StoragePool
     /// <summary>Smaller buffers come from the collector's young generation, whose memory is reused anyway.</summary>
     internal const int MinBytes = 64 * 1024;
 
-    /// <summary>At most this many bytes wait in the pool; beyond it recycled buffers are left to the collector.</summary>
-    internal const long MaxBytes = 1L << 30;
+    /// <summary>
+    /// At most this many bytes wait in the pool. A buffer that would go beyond it empties the pool first (its
+    /// buffers are left to the collector), so sizes a program stopped using do not stay pooled forever.
+    /// </summary>
+    internal const long MaxBytes = 512L << 20;
 
     static readonly Dictionary<(Type Element, int Length), Stack<Array>> free = [];
     static long bytes;
@@ -60,9 +63,15 @@ internal static class StoragePool
     {
         long size = (long)storage.Length * Unsafe.SizeOf<T>();
         if (size < MinBytes || Volatile.Read(ref storage.TensorCount) != 1 || !tensor.OwnsWholeBufferOutsideAutograd) return false;
+        if (size > MaxBytes) return false;
         lock (free)
         {
-            if (bytes + size > MaxBytes) return false;
+            if (bytes + size > MaxBytes)
+            {
+                free.Clear();
+                bytes = 0;
+            }
+
             var array = storage.TakeArray();
             if (array is null) return false;
             if (!free.TryGetValue((typeof(T), array.Length), out var stack)) free[(typeof(T), array.Length)] = stack = new Stack<Array>();
