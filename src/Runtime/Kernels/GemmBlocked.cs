@@ -155,7 +155,8 @@ internal static partial class GemmBlocked<TS, TV, T>
             if (Interlocked.CompareExchange(ref state, Claimed, 0) == 0) return true;
             var spin = new SpinWait();
             int now;
-            while ((now = Volatile.Read(ref state)) == Claimed) spin.SpinOnce();
+            // never Sleep(1): a millisecond is longer than packing a block, or than a whole 512x512 product
+            while ((now = Volatile.Read(ref state)) == Claimed) spin.SpinOnce(sleep1Threshold: -1);
             // the packing tile threw: its exception is the one reported, this tile just stops
             if (now == Failed) throw new OperationCanceledException("gemm: packing an operand block failed in another tile");
             return false;
