@@ -68,7 +68,18 @@ internal static partial class GemmBlocked<TS, TV, T>
             ref T dst = ref panel[0];
             int origin = b.Offset + p0 * rs + (j0 + j) * cs;
             if (panelCols < nr) panel.Clear();
-            if (cs == 1)
+            if (cs == 1 && panelCols == nr && Inside(b.Data, origin, rs, kc, nr))
+            {
+                // a full panel row is two vectors: moved in registers, not by a Memmove call per 32 floats
+                for (int p = 0; p < kc; p++)
+                {
+                    ref T row = ref Unsafe.Add(ref src, origin + p * rs);
+                    ref T target = ref Unsafe.Add(ref dst, p * nr);
+                    TS.Store(TS.Load(ref row), ref target);
+                    TS.Store(TS.Load(ref Unsafe.Add(ref row, TS.Count)), ref Unsafe.Add(ref target, TS.Count));
+                }
+            }
+            else if (cs == 1)
             {
                 for (int p = 0; p < kc; p++)
                     b.Data.AsSpan(origin + p * rs, panelCols).CopyTo(panel.Slice(p * nr, panelCols));
