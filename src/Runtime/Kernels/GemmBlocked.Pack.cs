@@ -37,6 +37,15 @@ internal static partial class GemmBlocked<TS, TV, T>
                     for (int p = 0; p < kc; p++) Unsafe.Add(ref dst, p * mr + r) = Unsafe.Add(ref row, p);
                 }
             }
+            else if (rs == 1 && panelRows == mr && Inside(a.Data, origin, cs, kc, mr))
+            {
+                // A transposed (a weight gradient's dYᵀ): each K step's MR rows are contiguous, one block move
+                for (int p = 0; p < kc; p++)
+                {
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref dst, p * mr)),
+                        ref Unsafe.As<T, byte>(ref Unsafe.Add(ref src, origin + p * cs)), (uint)(mr * Unsafe.SizeOf<T>()));
+                }
+            }
             else
             {
                 for (int p = 0; p < kc; p++)
