@@ -63,9 +63,10 @@ public static class Tape
     {
         var node = new Node(name, inputs);
         var kept = saved.Select(node.Save).ToArray();
-        var recycle = recyclable.Select(i => saved[i]).Where(t => t.Storage != output.Storage).ToList();
-        if (recycle.Count > 0)
-            node.OnRelease = () => recycle.ForEach(t => StoragePool.Recycle(t));
+        // every gradient a backward handed on keeps its buffer, as the output does
+        var handedOn = new List<Tensor?>();
+        if (recyclable.Length > 0)
+            node.OnRelease = () => Library.Recycle([.. recyclable.Select(i => saved[i])], [output], [.. handedOn]);
         node.SetBackward(grad =>
         {
             var values = new Tensor[kept.Length];
@@ -77,8 +78,7 @@ public static class Tape
                 throw new InvalidOperationException($"{name}: the compiled backward returned {grads.Length} gradients for {inputs.Length} inputs");
             for (int i = 0; i < grads.Length; i++)
                 if (!node.NeedsGrad(i)) grads[i] = null;
-            // a gradient handed on must keep its buffer
-            recycle.RemoveAll(t => grads.Any(g => g is not null && g.Storage == t.Storage));
+            handedOn.AddRange(grads);
             return grads;
         });
         return output.WithGradFn(node);
