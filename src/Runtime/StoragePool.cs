@@ -28,12 +28,6 @@ internal static class StoragePool
     static readonly Dictionary<(Type Element, int Length), Stack<Array>> free = [];
     static long bytes;
 
-    /// <summary>Bytes waiting in the pool now (for tests and benchmarks).</summary>
-    internal static long PooledBytes
-    {
-        get { lock (free) return bytes; }
-    }
-
     /// <summary>A recycled array of exactly <paramref name="length"/> elements (contents garbage), or null.</summary>
     internal static T[]? TryRent<T>(int length) where T : unmanaged
     {
