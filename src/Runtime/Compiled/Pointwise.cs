@@ -84,7 +84,7 @@ public static class Pointwise
 
         // one contiguous range of blocks per worker, each with its own scratch
         int workers = (int)Math.Min(Kernels.Parallelism.Workers, blocks);
-        Parallel.For(0, workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow, blockSize));
+        Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow, blockSize));
         return outputs;
     }
 

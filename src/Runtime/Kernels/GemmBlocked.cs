@@ -110,7 +110,7 @@ internal static partial class GemmBlocked<TS, TV, T>
         public void Execute()
         {
             int tiles = rowBlocks * colBlocks;
-            if (tiles > 1) Parallel.For(0, tiles, RunTile);
+            if (tiles > 1) WorkerTeam.For(tiles, RunTile);
             else RunTile(0);
         }
 

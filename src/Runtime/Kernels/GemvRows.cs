@@ -8,14 +8,15 @@ namespace DeepGen.Kernels;
 /// y[i] = alpha * (row i of M) · x + beta * y[i] for a matrix with contiguous rows: a matrix-vector product
 /// such as Linear at batch 1 (a weight row per output). Four rows go together so each load of x serves four
 /// independent FMA chains; big products are split over threads by rows, mid-sized ones (a batch-1 Linear
-/// of a few hundred thousand weights) over the caller and <see cref="HotPair"/>'s helper, whose halves of
-/// the weights can then stay in each core's cache from call to call.
+/// of a few hundred thousand weights) in two halves, which <see cref="WorkerTeam"/> runs on two cores when a
+/// helper is awake (back-to-back layers), so each core's half of the weights can stay in its cache from
+/// call to call.
 /// </summary>
 internal static class GemvRows
 {
     const int Rows = 4;
 
-    /// <summary>Multiply-adds from which a product is split over <see cref="HotPair"/>.</summary>
+    /// <summary>Multiply-adds from which a product is split in two halves.</summary>
     const long PairWork = 1 << 15;
 
     public static void Run<T>(int rows, int cols, T alpha, T[] m, int offM, int ldm, T[] x, int offX, T beta, T[] y, int offY, int incY)
@@ -28,12 +29,12 @@ internal static class GemvRows
         int groups = (rows + Rows - 1) / Rows;
         int chunks = Parallelism.Worthwhile((long)rows * cols) ? Math.Min(groups, 4 * Parallelism.Workers) : 1;
         if (chunks > 1)
-            Parallel.For(0, chunks, chunk =>
+            WorkerTeam.For(chunks, chunk =>
                 Range(groups * chunk / chunks * Rows, Math.Min(rows, groups * (chunk + 1) / chunks * Rows), cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY));
-        else if (HotPair.Available && groups >= 8 && (long)rows * cols >= PairWork)
+        else if (WorkerTeam.Available && groups >= 8 && (long)rows * cols >= PairWork)
         {
             int middle = groups / 2 * Rows;
-            HotPair.Run(half =>
+            WorkerTeam.For(2, half =>
             {
                 if (half == 0) Range(0, middle, cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY);
                 else Range(middle, rows, cols, alpha, m, offM, ldm, x, offX, beta, y, offY, incY);

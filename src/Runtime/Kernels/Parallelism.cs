@@ -5,7 +5,7 @@ internal static class Parallelism
 {
     /// <summary>
     /// Multiply-adds (or comparable element steps) below which handing work to other threads costs more
-    /// than it saves: a Parallel.For costs some microseconds, about what a core needs for this much work.
+    /// than it saves: a loop over sleeping helpers costs some microseconds, about what a core needs for this much work.
     /// </summary>
     public const long MinWork = 1 << 18;
 
@@ -20,23 +20,32 @@ internal static class Parallelism
     public static void For(int count, long workPerItem, Action<int, bool> body)
     {
         if (count > 1 && Worthwhile(workPerItem * count))
-            Parallel.For(0, count, i => body(i, false));
+            WorkerTeam.For(count, i => body(i, false));
         else
             for (int i = 0; i < count; i++) body(i, true);
     }
 
     /// <summary>
-    /// As <see cref="For"/>, with a scratch array of <paramref name="bufferLength"/> elements per worker
-    /// (rented, not zeroed) handed to every call that worker makes.
+    /// As <see cref="For"/>, with a scratch array of <paramref name="bufferLength"/> elements (rented, not
+    /// zeroed) handed to each call: one per call in parallel (the pool keeps a thread's last few at hand),
+    /// one for all calls in order.
     /// </summary>
     public static void ForWithBuffer<T>(int count, long workPerItem, int bufferLength, Action<int, T[], bool> body)
     {
         if (count > 1 && Worthwhile(workPerItem * count))
         {
-            Parallel.For(0, count,
-                () => System.Buffers.ArrayPool<T>.Shared.Rent(bufferLength),
-                (i, _, buffer) => { body(i, buffer, false); return buffer; },
-                buffer => System.Buffers.ArrayPool<T>.Shared.Return(buffer));
+            WorkerTeam.For(count, i =>
+            {
+                var buffer = System.Buffers.ArrayPool<T>.Shared.Rent(bufferLength);
+                try
+                {
+                    body(i, buffer, false);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<T>.Shared.Return(buffer);
+                }
+            });
             return;
         }
         var scratch = System.Buffers.ArrayPool<T>.Shared.Rent(bufferLength);

@@ -15,6 +15,6 @@ internal static class RowChunks
             body(0, 0, rows);
             return;
         }
-        Parallel.For(0, chunks, c => body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
+        WorkerTeam.For(chunks, c => body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
     }
 }

@@ -235,7 +235,7 @@ internal static class ElementLoop
         // chunk edges on multiples of 64 elements keep contiguous rows vector- and cache-line-aligned inside
         if (!tiled) size = (size + 63) & ~63L;
         int count = (int)((units + size - 1) / size);
-        Parallel.For(0, count, c =>
+        WorkerTeam.For(count, c =>
         {
             var own = action;
             long start = c * size;
