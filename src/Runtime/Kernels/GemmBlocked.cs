@@ -93,8 +93,10 @@ internal static partial class GemmBlocked<TS, TV, T>
         }
 
         /// <summary>
-        /// Row blocks of at most MCPanels panels; in parallel, at least two tiles per worker (cutting columns
-        /// too when rows run out), in a multiple of the worker count so that an even share exists.
+        /// Row blocks of at most MCPanels panels; in parallel, at least four tiles per worker (cutting columns
+        /// too when rows run out), in a multiple of the worker count so that an even share exists. Row blocks
+        /// often differ by a panel (128 rows are 11 panels of 12); more, smaller tiles shorten the wait for
+        /// the last one.
         /// </summary>
         (int Rows, int Cols) Tiling(bool parallel)
         {
@@ -103,44 +105,77 @@ internal static partial class GemmBlocked<TS, TV, T>
             int workers = Parallelism.Workers;
             rows = Math.Min(mPanels, RoundUp(rows, workers));
             int cols = 1;
-            while (rows * cols < 2 * workers && cols < nPanels) cols++;
+            while (rows * cols < 4 * workers && cols < nPanels) cols++;
             return (rows, cols);
         }
 
         public void Execute()
         {
             int tiles = rowBlocks * colBlocks;
-            if (tiles > 1) WorkerTeam.For(tiles, RunTile);
-            else RunTile(0);
+            if (tiles == 1)
+            {
+                RunTile(0);
+                return;
+            }
+            // a product packed in one phase (a small one) packs every block first, all threads together: its
+            // tiles are few and short, and ones taken at the same time often need the same block, so on-demand
+            // packing left a thread spinning while another packed
+            if (endBlock - firstBlock == kBlocks) WorkerTeam.For(kBlocks * (rowBlocks + colBlocks), PackBlock);
+            WorkerTeam.For(tiles, RunTile);
+        }
+
+        /// <summary>Packs one block of A or B, K block by K block: index = K block * (row blocks + column blocks) + A row block or rowBlocks + B column block.</summary>
+        void PackBlock(int index)
+        {
+            int perBlock = rowBlocks + colBlocks;
+            int block = firstBlock + index / perBlock, which = index % perBlock;
+            if (which < rowBlocks) EnsureAPacked(block, which);
+            else EnsureBPacked(block, which - rowBlocks);
         }
 
         void RunTile(int tile)
         {
-            // consecutive tiles take different row blocks, so the first ones to run pack different parts of A
+            // tiles are taken in order, so consecutive ones take different row blocks: the first ones to run
+            // pack different parts of A
             int rowBlock = tile % rowBlocks, colBlock = tile / rowBlocks;
             int firstRowPanel = mPanels * rowBlock / rowBlocks, endRowPanel = mPanels * (rowBlock + 1) / rowBlocks;
             int firstColPanel = nPanels * colBlock / colBlocks, endColPanel = nPanels * (colBlock + 1) / colBlocks;
             for (int block = firstBlock; block < endBlock; block++)
             {
-                int p0 = KStart(k, kBlocks, block), kc = KStart(k, kBlocks, block + 1) - p0;
-                // a K block's panels sit one after another, after the earlier blocks of this phase
-                int aBase = packedA.Start + paddedM * (p0 - phaseStart), bBase = packedB.Start + paddedN * (p0 - phaseStart);
-                int q = block - firstBlock;
-                ref int aBlock = ref aState[q * rowBlocks + rowBlock];
-                if (ClaimPacking(ref aBlock))
-                {
-                    int i0 = firstRowPanel * MR;
-                    Publish(ref aBlock, () => PackA(a, i0, p0, Math.Min(m, endRowPanel * MR) - i0, kc, packedA.Array, aBase + i0 * kc));
-                }
-                ref int bBlock = ref bState[q * colBlocks + colBlock];
-                if (ClaimPacking(ref bBlock))
-                {
-                    int j0 = firstColPanel * NR;
-                    Publish(ref bBlock, () => PackB(b, p0, jc + j0, kc, Math.Min(nc, endColPanel * NR) - j0, packedB.Array, bBase + j0 * kc));
-                }
+                EnsureAPacked(block, rowBlock);
+                EnsureBPacked(block, colBlock);
+                var (_, kc, aBase, bBase) = BlockPlace(block);
                 var store = new TileStore(alpha, block == 0 ? beta : T.One, block == kBlocks - 1 ? epilogue : default);
                 Macro(kc, packedA.Array, aBase, firstRowPanel, endRowPanel, packedB.Array, bBase, firstColPanel, endColPanel, store);
             }
+        }
+
+        /// <summary>Where K block <paramref name="block"/> starts and how deep it is, and where its packed A and B panels start.</summary>
+        (int P0, int Kc, int ABase, int BBase) BlockPlace(int block)
+        {
+            int p0 = KStart(k, kBlocks, block), kc = KStart(k, kBlocks, block + 1) - p0;
+            // a K block's panels sit one after another, after the earlier blocks of this phase
+            return (p0, kc, packedA.Start + paddedM * (p0 - phaseStart), packedB.Start + paddedN * (p0 - phaseStart));
+        }
+
+        /// <summary>Packs A's row block for K block <paramref name="block"/> unless it is packed (waiting if another thread is at it).</summary>
+        void EnsureAPacked(int block, int rowBlock)
+        {
+            ref int state = ref aState[(block - firstBlock) * rowBlocks + rowBlock];
+            if (!ClaimPacking(ref state)) return;
+            var (p0, kc, aBase, _) = BlockPlace(block);
+            int i0 = mPanels * rowBlock / rowBlocks * MR, rows = Math.Min(m, mPanels * (rowBlock + 1) / rowBlocks * MR) - i0;
+            Publish(ref state, () => PackA(a, i0, p0, rows, kc, packedA.Array, aBase + i0 * kc));
+        }
+
+        /// <summary>Packs B's column block for K block <paramref name="block"/> unless it is packed (waiting if another thread is at it).</summary>
+        void EnsureBPacked(int block, int colBlock)
+        {
+            ref int state = ref bState[(block - firstBlock) * colBlocks + colBlock];
+            if (!ClaimPacking(ref state)) return;
+            var (p0, kc, _, bBase) = BlockPlace(block);
+            int j0 = nPanels * colBlock / colBlocks * NR, cols = Math.Min(nc, nPanels * (colBlock + 1) / colBlocks * NR) - j0;
+            Publish(ref state, () => PackB(b, p0, jc + j0, kc, cols, packedB.Array, bBase + j0 * kc));
         }
 
         const int Claimed = 1, Packed = 2, Failed = 3;
