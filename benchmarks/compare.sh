@@ -2,12 +2,16 @@
 # Runs DeepGen's `compare` command and the peer benchmark (libtorch through TorchSharp) alternately on the
 # same workloads, then prints one row per figure: the median over rounds for each side and their ratio.
 #
-#   benchmarks/compare.sh PEER_DIR [--rounds N] [--jemalloc] [--reps N] [GROUP ...]
+#   benchmarks/compare.sh PEER_DIR [--rounds N] [--jemalloc] [--reps N] [--warm-ms X] [GROUP ...]
 #
 # PEER_DIR: a copy of the peer-bench project (it is not part of this repository; it is built there, so it
 # must be writable). GROUPs: gemm eltwise layernorm softmax mlp transformer (default: all of them), and cnn,
 # which needs a peer with a cnn command (benchmarks/README.md gives its code; the peer as shipped has none).
 # --jemalloc runs the peer with jemalloc preloaded (apt-get install libjemalloc2), as its README describes.
+# --warm-ms (default 2000, both sides): how long each figure runs before it is timed. .NET's tiered JIT
+# reaches its final code for a training step after 1-2 s (the peer's default of 300 ms timed the MLP step
+# about 35 % slower than after 2 s); libtorch has no JIT, yet its MLP step was also faster after 2 s
+# (0.94-0.98 -> 0.86-0.87 ms in two trials), so both sides get the same warm-up.
 # The ratio column is always "DeepGen speed / libtorch speed": > 1 means DeepGen is faster (for times it
 # is libtorch's time over DeepGen's; for rates DeepGen's rate over libtorch's). Each run's peak resident
 # memory (from /usr/bin/time) is reported as process.peak_rss.GROUP, lower being better. For eltwise, mlp, cnn
@@ -17,19 +21,21 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -d "$1" ]]; then
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 peer_dir=$(cd "$1" && pwd)
 shift
 rounds=3
 reps=9
+warm_ms=2000
 jemalloc=0
 groups=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rounds) rounds=$2; shift 2 ;;
         --reps) reps=$2; shift 2 ;;
+        --warm-ms) warm_ms=$2; shift 2 ;;
         --jemalloc) jemalloc=1; shift ;;
         *) groups+=("$1"); shift ;;
     esac
@@ -65,10 +71,10 @@ echo "# loadavg at start: $(cat /proc/loadavg)"
 for ((r = 1; r <= rounds; r++)); do
     for g in "${groups[@]}"; do
         echo "# round $r: $g" >&2
-        run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps"
-        run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps"
+        run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps" --warm-ms "$warm_ms"
+        run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps" --warm-ms "$warm_ms"
         if [[ $g == eltwise || $g == mlp || $g == cnn || $g == transformer ]]; then
-            run ours "$r" "$g.compiled" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g.compiled" --reps "$reps"
+            run ours "$r" "$g.compiled" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g.compiled" --reps "$reps" --warm-ms "$warm_ms"
         fi
     done
 done
