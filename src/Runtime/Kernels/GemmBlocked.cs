@@ -12,7 +12,8 @@ namespace DeepGen.Kernels;
 /// Work is shared out as tiles of C (a block of A's row panels times a block of B's column panels), taken
 /// by threads as they come free, so a core slowed by other load simply takes fewer tiles. Each packed
 /// block is packed once, by the first tile that needs it; tiles that need it meanwhile wait for it.
-/// Small problems pack all of K in one go, so the whole product is a single fork/join.
+/// Small problems pack all of K in one phase: every block first, all threads sharing the packing, then
+/// the tiles, so the product is two loops over the <see cref="WorkerTeam"/> and no tile waits.
 /// </para>
 /// </summary>
 internal static partial class GemmBlocked<TS, TV, T>
