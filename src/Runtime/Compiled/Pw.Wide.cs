@@ -32,8 +32,8 @@ public static partial class Pw
     public static Vector512<float> Relu(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
     public static Vector512<double> Relu(Vector512<double> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<double>.Zero), Vector512<double>.Zero, x);
 
-    public static Vector512<float> ReluBackward(Vector512<float> g, Vector512<float> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<float>.Zero), g, Vector512<float>.Zero);
-    public static Vector512<double> ReluBackward(Vector512<double> g, Vector512<double> y) => Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<double>.Zero), g, Vector512<double>.Zero);
+    public static Vector512<float> ReluBackward(Vector512<float> g, Vector512<float> y) => ReluBackwardFn.ApplyWide(g, y);
+    public static Vector512<double> ReluBackward(Vector512<double> g, Vector512<double> y) => ReluBackwardFn.ApplyWide(g, y);
 
     // inlined into the kernel's loop: a call would pass and return the vectors through memory
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -272,6 +272,9 @@ internal struct ReluBackwardFn : IFloatBinary
     public static bool Vectorizes<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
     public static Vector256<T> ApplyVector<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(s, Vector256<T>.Zero), g, Vector256<T>.Zero);
+    public static bool VectorizesWide<T>() where T : unmanaged, IFloatingPointIeee754<T> => true;
+    public static Vector512<T> ApplyWide<T>(Vector512<T> g, Vector512<T> s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(s, Vector512<T>.Zero), g, Vector512<T>.Zero);
 }
 
 internal struct ErfBackwardFn : IFloatBinary
