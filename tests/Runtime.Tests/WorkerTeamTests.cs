@@ -78,6 +78,33 @@ public class WorkerTeamTests
     }
 
     [Fact]
+    public async Task An_exception_reaches_the_caller_as_itself_while_another_thread_holds_the_team()
+    {
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        // this loop holds the team (unless another test does) until the check below is done
+        var holder = Task.Run(() => WorkerTeam.For(2, i =>
+        {
+            holding.Set();
+            if (i == 0) release.Wait(TimeSpan.FromSeconds(10));
+        }));
+        holding.Wait(TimeSpan.FromSeconds(10));
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => WorkerTeam.For(4, i =>
+            {
+                if (i == 2) throw new InvalidOperationException("index 2");
+            }));
+            Assert.Equal("index 2", error.Message);
+        }
+        finally
+        {
+            release.Set();
+        }
+        await holder;
+    }
+
+    [Fact]
     public void A_loop_inside_a_loop_runs_every_inner_index()
     {
         var runs = new int[6, 5];

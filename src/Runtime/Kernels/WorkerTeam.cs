@@ -73,7 +73,7 @@ internal static class WorkerTeam
         }
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
-            System.Threading.Tasks.Parallel.For(0, count, body);
+            OnThreadPool(count, body);
             return;
         }
 
@@ -94,6 +94,19 @@ internal static class WorkerTeam
             Volatile.Write(ref busy, 0);
         }
         if (loop.Failure is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>Parallel.For, rethrowing the first exception as itself, as a loop over the team does.</summary>
+    static void OnThreadPool(int count, Action<int> body)
+    {
+        try
+        {
+            System.Threading.Tasks.Parallel.For(0, count, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 
     static void RunInside(Loop loop)
