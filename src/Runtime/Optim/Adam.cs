@@ -136,22 +136,22 @@ public class Adam : Optimizer
                 if (group.Amsgrad) s.MaxExpAvgSq ??= new Tensor(p.ShapeArray(), p.DType);
                 s.Step++;
                 if (p.DType == DType.Float32)
-                    Update<float>(p, grad, s, group);
+                    InChunks(p.Numel, (start, end) => Update<float>(p, grad, s, group, start, end));
                 else
-                    Update<double>(p, grad, s, group);
+                    InChunks(p.Numel, (start, end) => Update<double>(p, grad, s, group, start, end));
                 MarkUpdated(p);
             }
         }
     }
 
-    /// <summary>One fused pass over a parameter: weight decay, both moments, bias corrections and the update.</summary>
-    void Update<T>(Tensor p, Tensor grad, State s, Group group) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>One fused pass over elements [start, end) of a parameter: weight decay, both moments, bias corrections and the update.</summary>
+    void Update<T>(Tensor p, Tensor grad, State s, Group group, int start, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var param = p.ContiguousSpan<T>();
-        var g = grad.ContiguousSpan<T>();
-        var expAvg = s.ExpAvg.ContiguousSpan<T>();
-        var expAvgSq = s.ExpAvgSq.ContiguousSpan<T>();
-        var maxExpAvgSq = group.Amsgrad ? s.MaxExpAvgSq!.ContiguousSpan<T>() : default;
+        var param = p.ContiguousSpan<T>()[start..end];
+        var g = grad.ContiguousSpan<T>()[start..end];
+        var expAvg = s.ExpAvg.ContiguousSpan<T>()[start..end];
+        var expAvgSq = s.ExpAvgSq.ContiguousSpan<T>()[start..end];
+        var maxExpAvgSq = group.Amsgrad ? s.MaxExpAvgSq!.ContiguousSpan<T>()[start..end] : default;
 
         var (beta1, beta2) = group.Betas;
         double biasCorrection1 = 1 - Math.Pow(beta1, s.Step);

@@ -100,6 +100,26 @@ public abstract class Optimizer
     /// <summary>Records an in-place update of <paramref name="p"/>, so graphs that saved its old value refuse to backward.</summary>
     private protected static void MarkUpdated(Tensor p) => p.storage.Version++;
 
+    /// <summary>Elements from which a parameter's update is shared out over DeepGen's worker threads.</summary>
+    const int ChunkedLength = 1 << 15;
+
+    /// <summary>
+    /// Runs <paramref name="update"/>(start, end) over [0, <paramref name="length"/>): in one go, or for a long
+    /// parameter in a few chunks (whole multiples of 64 elements) over <see cref="WorkerTeam"/>. The updates are
+    /// element-wise with no fused multiply-adds, so where a chunk ends changes no result.
+    /// </summary>
+    private protected static void InChunks(int length, Action<int, int> update)
+    {
+        int chunks = length >= ChunkedLength && WorkerTeam.Available ? 2 * Parallelism.Workers : 1;
+        if (chunks == 1)
+        {
+            update(0, length);
+            return;
+        }
+        int Edge(int chunk) => chunk == chunks ? length : (int)((long)length * chunk / chunks) & ~63;
+        WorkerTeam.For(chunks, chunk => update(Edge(chunk), Edge(chunk + 1)));
+    }
+
     private protected bool TryGetState<TState>(Tensor p, [NotNullWhen(true)] out TState? s) where TState : ParamState
     {
         s = state.TryGetValue(p, out var found) ? (TState)found : null;

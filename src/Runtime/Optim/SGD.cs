@@ -127,9 +127,11 @@ public sealed class SGD : Optimizer
                     }
                 }
                 if (p.DType == DType.Float32)
-                    Update(p.ContiguousSpan<float>(), grad.ContiguousSpan<float>(), buffer is null ? default : buffer.ContiguousSpan<float>(), firstStep, group);
+                    InChunks(p.Numel, (start, end) => Update(p.ContiguousSpan<float>()[start..end], grad.ContiguousSpan<float>()[start..end],
+                        buffer is null ? default : buffer.ContiguousSpan<float>()[start..end], firstStep, group));
                 else
-                    Update(p.ContiguousSpan<double>(), grad.ContiguousSpan<double>(), buffer is null ? default : buffer.ContiguousSpan<double>(), firstStep, group);
+                    InChunks(p.Numel, (start, end) => Update(p.ContiguousSpan<double>()[start..end], grad.ContiguousSpan<double>()[start..end],
+                        buffer is null ? default : buffer.ContiguousSpan<double>()[start..end], firstStep, group));
                 MarkUpdated(p);
             }
         }

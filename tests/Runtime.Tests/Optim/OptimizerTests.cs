@@ -39,6 +39,37 @@ public class OptimizerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(OptimizerIndices))]
+    public void A_long_parameter_updated_in_chunks_over_threads_matches_short_parameters_bit_for_bit(int which)
+    {
+        // 60,000 elements are shared out over the worker threads; the same values as three parameters of
+        // 20,000 are each updated in one go, so equal bits show that where a chunk ends changes nothing
+        const int parts = 3, partLength = 20_000;
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var values = Tensor.Randn([parts * partLength], dtype, new Generator(5));
+            var whole = values.Clone().RequiresGrad_();
+            var pieces = Enumerable.Range(0, parts).Select(i => values.Narrow(0, i * partLength, partLength).Clone().RequiresGrad_()).ToArray();
+            var wholeOptimizer = Makers[which]([whole]);
+            var piecesOptimizer = Makers[which](pieces);
+            for (int step = 0; step < 3; step++)
+            {
+                var grad = Tensor.Randn([parts * partLength], dtype, new Generator(10 + (ulong)step));
+                whole.Grad = grad.Clone();
+                for (int i = 0; i < parts; i++) pieces[i].Grad = grad.Narrow(0, i * partLength, partLength).Clone();
+                wholeOptimizer.Step();
+                piecesOptimizer.Step();
+            }
+
+            var expected = pieces.SelectMany(p => p.Detach().ToArray<double>()).ToArray();
+            var actual = whole.Detach().ToArray<double>();
+            for (int i = 0; i < actual.Length; i++)
+                Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]),
+                    $"{wholeOptimizer.Name} ({dtype.Name()}) element {i}: {actual[i]:R} vs {expected[i]:R}");
+        }
+    }
+
     [Fact]
     public void PlainSGDDecreasesTheLossAtEveryStep()
     {
