@@ -9,7 +9,17 @@ internal static class Parallelism
     /// </summary>
     public const long MinWork = 1 << 18;
 
-    public static int Workers => Environment.ProcessorCount;
+    static int workers = Environment.ProcessorCount;
+
+    /// <summary>How many threads kernels share their work over: the processor count unless set (<see cref="Torch.SetNumThreads"/>).</summary>
+    public static int Workers => Volatile.Read(ref workers);
+
+    public static void SetWorkers(int count)
+    {
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"set_num_threads: the thread count must be at least 1, got {count}");
+        Volatile.Write(ref workers, count);
+    }
 
     public static bool Worthwhile(long work) => Workers > 1 && work >= MinWork;
 

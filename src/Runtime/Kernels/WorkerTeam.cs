@@ -56,7 +56,7 @@ internal static class WorkerTeam
     static long posted;        // how many loops were posted; a helper compares it with the last it saw
     static int busy;           // 1 while a caller's loop runs
     static int asleep;         // helpers that are, or are about to be, waiting on wake
-    static bool started;
+    static int helpers;        // helper threads started so far (helper h takes part while h < Workers)
     [ThreadStatic] static bool insideLoop;
 
     /// <summary>Whether more than one core takes part.</summary>
@@ -134,19 +134,24 @@ internal static class WorkerTeam
         }
     }
 
+    /// <summary>Starts helpers up to Workers - 1 (more when the thread count was raised since).</summary>
     static void EnsureStarted()
     {
-        if (Volatile.Read(ref started)) return;
+        int wanted = Parallelism.Workers - 1;
+        if (Volatile.Read(ref helpers) >= wanted) return;
         lock (startGate)
         {
-            if (started) return;
-            for (int h = 1; h < Parallelism.Workers; h++)
-                new Thread(HelperLoop) { IsBackground = true, Name = $"DeepGen worker {h}" }.Start();
-            Volatile.Write(ref started, true);
+            for (int h = helpers + 1; h <= wanted; h++)
+            {
+                int number = h;
+                new Thread(() => HelperLoop(number)) { IsBackground = true, Name = $"DeepGen worker {h}" }.Start();
+            }
+            Volatile.Write(ref helpers, Math.Max(helpers, wanted));
         }
     }
 
-    static void HelperLoop()
+    /// <summary>Helper <paramref name="number"/> (1-based): takes part in loops while the thread count is above it.</summary>
+    static void HelperLoop(int number)
     {
         insideLoop = true;
         long seen = 0;
@@ -157,8 +162,9 @@ internal static class WorkerTeam
             if (now != seen)
             {
                 seen = now;
-                // null when its caller finished it already; a newer loop than counted is harmless (run, or found done)
-                Volatile.Read(ref current)?.Work();
+                // null when its caller finished it already; a newer loop than counted is harmless (run, or found
+                // done); a helper beyond a lowered thread count sits out (and sleeps once idle long enough)
+                if (number < Parallelism.Workers) Volatile.Read(ref current)?.Work();
                 idleSince = Stopwatch.GetTimestamp();
                 continue;
             }
