@@ -21,7 +21,8 @@
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -d "$1" ]]; then
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    # the usage is the comment block under the first line
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
     exit 2
 fi
 peer_dir=$(cd "$1" && pwd)
