@@ -74,6 +74,7 @@ internal static partial class GemmBlocked<TS, TV, T>
         readonly PackBuffer<T> packedA, packedB;
         // per (K block, row block) and (K block, column block): 0 = not packed, 1 = being packed, 2 = packed
         readonly int[] aState, bState;
+        readonly bool parallel;
 
         public Phase(int m, int nc, int k, int kBlocks, int firstBlock, int endBlock, T alpha, MatrixRef<T> a, MatrixRef<T> b, int jc,
             T beta, T[] c, int offC, int ldc, GemmEpilogue<T> epilogue, bool parallel)
@@ -86,6 +87,7 @@ internal static partial class GemmBlocked<TS, TV, T>
             paddedN = nPanels * NR;
             phaseStart = KStart(k, kBlocks, firstBlock);
             int phaseDepth = KStart(k, kBlocks, endBlock) - phaseStart;
+            this.parallel = parallel;
             (rowBlocks, colBlocks) = Tiling(parallel);
             packedA = PackBuffer<T>.Get(ref packedASlot, paddedM * phaseDepth);
             packedB = PackBuffer<T>.Get(ref packedBSlot, paddedN * phaseDepth);
@@ -113,9 +115,10 @@ internal static partial class GemmBlocked<TS, TV, T>
         public void Execute()
         {
             int tiles = rowBlocks * colBlocks;
-            if (tiles == 1)
+            if (!parallel || tiles == 1)
             {
-                RunTile(0);
+                // the caller's choice (too small, or already inside a parallel loop): tiles in order, packing on demand
+                for (int tile = 0; tile < tiles; tile++) RunTile(tile);
                 return;
             }
             // a product packed in one phase (a small one) packs every block first, all threads together: its
