@@ -105,19 +105,13 @@ public abstract class Optimizer
 
     /// <summary>
     /// Runs <paramref name="update"/>(start, end) over [0, <paramref name="length"/>): in one go, or for a long
-    /// parameter in a few chunks (whole multiples of 64 elements) over <see cref="WorkerTeam"/>. The updates are
-    /// element-wise with no fused multiply-adds, so where a chunk ends changes no result.
+    /// parameter in a few chunks over the worker threads (<see cref="RowChunks"/>, one element a row). The
+    /// updates are element-wise with no fused multiply-adds, so where a chunk ends changes no result.
     /// </summary>
     private protected static void InChunks(int length, Action<int, int> update)
     {
         int chunks = length >= ChunkedLength && WorkerTeam.Available ? 2 * Parallelism.Workers : 1;
-        if (chunks == 1)
-        {
-            update(0, length);
-            return;
-        }
-        int Edge(int chunk) => chunk == chunks ? length : (int)((long)length * chunk / chunks) & ~63;
-        WorkerTeam.For(chunks, chunk => update(Edge(chunk), Edge(chunk + 1)));
+        RowChunks.For(chunks, length, (_, start, end) => update(start, end));
     }
 
     private protected bool TryGetState<TState>(Tensor p, [NotNullWhen(true)] out TState? s) where TState : ParamState
