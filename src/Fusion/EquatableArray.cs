@@ -8,10 +8,15 @@ namespace DeepGen.Fusion;
 /// lets an incremental generator cache its steps.
 /// </summary>
 /// <typeparam name="T">The element type; it should itself have value equality.</typeparam>
-public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+/// <remarks>
+/// A class rather than a struct: the generator's pipeline values and IR are built from it, and Roslyn's
+/// incremental tables and the framework's collections over reference types share code that is already
+/// compiled ahead of time, where every struct instantiation would be jitted in each compiler process.
+/// </remarks>
+public sealed class EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
     where T : IEquatable<T>
 {
-    private readonly T[]? _items;
+    private readonly T[] _items;
 
     /// <summary>Wraps a copy of <paramref name="items"/>.</summary>
     public EquatableArray(IEnumerable<T> items)
@@ -24,23 +29,33 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
         _items = items;
     }
 
-    /// <summary>The empty array (also what <c>default</c> is).</summary>
-    public static EquatableArray<T> Empty => default;
+    /// <summary>The empty array.</summary>
+    public static EquatableArray<T> Empty { get; } = new([], false);
 
     /// <summary>Wraps <paramref name="items"/> without copying; the caller must not change it afterwards.</summary>
     internal static EquatableArray<T> TakeOwnership(T[] items) => new(items, false);
 
     /// <summary>The number of elements.</summary>
-    public int Count => _items?.Length ?? 0;
+    public int Count => _items.Length;
 
     /// <summary>The element at <paramref name="index"/>.</summary>
-    public T this[int index] => (_items ?? throw new ArgumentOutOfRangeException(nameof(index)))[index];
+    public T this[int index] => _items[index];
 
     /// <inheritdoc />
-    public bool Equals(EquatableArray<T> other)
+    public bool Equals(EquatableArray<T>? other)
     {
-        T[] a = _items ?? [];
-        T[] b = other._items ?? [];
+        if (other is null)
+        {
+            return false;
+        }
+
+        T[] a = _items;
+        T[] b = other._items;
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
         if (a.Length != b.Length)
         {
             return false;
@@ -66,7 +81,7 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
         unchecked
         {
             int hash = 17;
-            foreach (T item in _items ?? [])
+            foreach (T item in _items)
             {
                 hash = (hash * 31) + (item is null ? 0 : EqualityComparer<T>.Default.GetHashCode(item));
             }
@@ -76,13 +91,13 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     }
 
     /// <summary>Value equality.</summary>
-    public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
+    public static bool operator ==(EquatableArray<T>? left, EquatableArray<T>? right) => left is null ? right is null : left.Equals(right);
 
     /// <summary>Value inequality.</summary>
-    public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
+    public static bool operator !=(EquatableArray<T>? left, EquatableArray<T>? right) => !(left == right);
 
     /// <inheritdoc />
-    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? [])).GetEnumerator();
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

@@ -14,12 +14,14 @@ public class EquatableArrayTests
         Assert.True(a == b);
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
         Assert.True(a != c);
+        Assert.False(a.Equals(null));
+        Assert.True(a != null);
     }
 
     [Fact]
-    public void Default_is_empty()
+    public void Empty_equals_any_empty_array()
     {
-        EquatableArray<string> empty = default;
+        EquatableArray<string> empty = EquatableArray<string>.Empty;
 
         Assert.Empty(empty);
         Assert.Equal(EquatableArray<string>.Empty, Array.Empty<string>().ToEquatableArray());

@@ -46,22 +46,22 @@ public sealed record Attrs(EquatableArray<Attr> Items)
     public static Attrs Empty { get; } = new(EquatableArray<Attr>.Empty);
 
     /// <summary>Adds (or replaces) a whole number.</summary>
-    public Attrs With(string name, long value) => Set(new Attr(name, AttrKind.Int, value, 0, default, null, default));
+    public Attrs With(string name, long value) => Set(new Attr(name, AttrKind.Int, value, 0, EquatableArray<long>.Empty, null, EquatableArray<Dim>.Empty));
 
     /// <summary>Adds (or replaces) a floating-point number.</summary>
-    public Attrs With(string name, double value) => Set(new Attr(name, AttrKind.Real, 0, value, default, null, default));
+    public Attrs With(string name, double value) => Set(new Attr(name, AttrKind.Real, 0, value, EquatableArray<long>.Empty, null, EquatableArray<Dim>.Empty));
 
     /// <summary>Adds (or replaces) a flag.</summary>
-    public Attrs With(string name, bool value) => Set(new Attr(name, AttrKind.Bool, value ? 1 : 0, 0, default, null, default));
+    public Attrs With(string name, bool value) => Set(new Attr(name, AttrKind.Bool, value ? 1 : 0, 0, EquatableArray<long>.Empty, null, EquatableArray<Dim>.Empty));
 
     /// <summary>Adds (or replaces) a list of whole numbers.</summary>
-    public Attrs With(string name, IEnumerable<long> values) => Set(new Attr(name, AttrKind.Ints, 0, 0, values.ToEquatableArray(), null, default));
+    public Attrs With(string name, IEnumerable<long> values) => Set(new Attr(name, AttrKind.Ints, 0, 0, values.ToEquatableArray(), null, EquatableArray<Dim>.Empty));
 
     /// <summary>Adds (or replaces) a word.</summary>
-    public Attrs With(string name, string value) => Set(new Attr(name, AttrKind.Text, 0, 0, default, value, default));
+    public Attrs With(string name, string value) => Set(new Attr(name, AttrKind.Text, 0, 0, EquatableArray<long>.Empty, value, EquatableArray<Dim>.Empty));
 
     /// <summary>Adds (or replaces) a list of dimensions.</summary>
-    public Attrs With(string name, EquatableArray<Dim> dims) => Set(new Attr(name, AttrKind.Dims, 0, 0, default, null, dims));
+    public Attrs With(string name, EquatableArray<Dim> dims) => Set(new Attr(name, AttrKind.Dims, 0, 0, EquatableArray<long>.Empty, null, dims));
 
     /// <summary>True when an attribute of that name is present.</summary>
     public bool Has(string name) => Find(name) is not null;

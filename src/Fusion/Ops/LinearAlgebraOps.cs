@@ -36,7 +36,7 @@ internal static class LinearAlgebraOps
             throw c.Fail($"{a.ShapeText} @ {b.ShapeText}: the batch dimensions do not broadcast");
         }
 
-        var shape = batch.Value.ToList();
+        var shape = batch.ToList();
         if (a.Rank >= 2)
         {
             shape.Add(a.Shape[a.Rank - 2]);

@@ -74,7 +74,7 @@ public sealed class PointwiseOp : OpDef
                 throw context.Fail($"shapes {all} do not broadcast: sizes {a} and {b} differ at dimension {-clash}");
             }
 
-            shape = next.Value;
+            shape = next;
         }
 
         return [new TensorType(OutputDType(context), shape)];

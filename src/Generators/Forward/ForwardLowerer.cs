@@ -137,7 +137,9 @@ internal sealed partial class ForwardLowerer
         forward.Parameters.Select(p => p.Name).ToEquatableArray(),
         parameters.ToEquatableArray(),
         Enumerable.Range(0, graph.Nodes.Count).Select(id => nodeText.TryGetValue(id, out string? text) ? text : string.Empty).ToEquatableArray(),
-        graph);
+        graph,
+        EquatableArray<Fusion.Emit.CSharp.ForwardPart>.Empty,
+        EquatableArray<string>.Empty);
 
     /// <summary>The model's own <c>public Tensor Forward(Tensor, ...)</c>, if it declares one.</summary>
     internal static IMethodSymbol? FindForward(INamedTypeSymbol type) =>

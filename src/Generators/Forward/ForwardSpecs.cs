@@ -35,8 +35,8 @@ internal sealed record ForwardModel(
     EquatableArray<ForwardParameter> Parameters,
     EquatableArray<string> NodeText,
     IrGraph Graph,
-    EquatableArray<ForwardPart> Parts = default,
-    EquatableArray<string> Usings = default);
+    EquatableArray<ForwardPart> Parts,
+    EquatableArray<string> Usings);
 
 /// <summary>A parameter or buffer that the compiled forward reads.</summary>
 /// <param name="Node">The id of its <c>parameter</c>/<c>buffer</c> node in the graph.</param>

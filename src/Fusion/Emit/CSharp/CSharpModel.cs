@@ -27,5 +27,12 @@ public sealed record CSharpModel(
     string SourceFile,
     bool ImplementsTensorModule,
     IrGraph Forward,
-    EquatableArray<ForwardPart> Parts = default,
-    EquatableArray<string> Usings = default);
+    EquatableArray<ForwardPart> Parts,
+    EquatableArray<string> Usings)
+{
+    /// <summary>A model whose Forward compiled whole, from a file with no using directives it needs.</summary>
+    public CSharpModel(string? Namespace, EquatableArray<string> ContainingTypes, string ClassName, string SourceFile, bool ImplementsTensorModule, IrGraph Forward)
+        : this(Namespace, ContainingTypes, ClassName, SourceFile, ImplementsTensorModule, Forward, EquatableArray<ForwardPart>.Empty, EquatableArray<string>.Empty)
+    {
+    }
+}
