@@ -267,7 +267,7 @@ internal sealed partial class ForwardLowerer
                     throw Break(syntax, "`F.LayerNorm` without a weight and a bias", "has no compiled form yet");
                 }
 
-                return Emit("layer_norm", [x, weight.Value, bias.Value], Attrs.Empty.With("normalized_shape", normalized).With("eps", RealArg(call, "eps", frame)), syntax);
+                return Emit("layer_norm", [x, weight, bias], Attrs.Empty.With("normalized_shape", normalized).With("eps", RealArg(call, "eps", frame)), syntax);
             case "Embedding":
                 if (Lower(Arg(call, "paddingIdx"), frame) is not TextOperand { Value: null })
                 {

@@ -51,7 +51,7 @@ public class ProductSumTests
         FusionPlan plan = Plan(three: true);
 
         Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Fused);
-        var into = plan.Steps.Where(s => s.Epilogue?.Into is not null).Select(s => s.Epilogue!.Into!.Value.Node).ToList();
+        var into = plan.Steps.Where(s => s.Epilogue?.Into is not null).Select(s => s.Epilogue!.Into!.Node).ToList();
         Assert.Equal(new[] { 2, 5 }, into); // the second product into the first (%2), the third into that sum (%5)
     }
 
