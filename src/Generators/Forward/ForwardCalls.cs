@@ -24,8 +24,9 @@ internal static class ForwardCalls
     /// <summary>Registers the steps: the calls, the models that compiled, and the one generated file.</summary>
     public static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ForwardModel?> forwards)
     {
-        IncrementalValueProvider<bool> enabled = context.ParseOptionsProvider
-            .Select(static (options, _) => IsEnabled(options))
+        // A string, not a bool: Roslyn's tables over reference types are compiled ahead of time, a bool tuple is jitted per build.
+        IncrementalValueProvider<string> interceptorsNamespace = context.ParseOptionsProvider
+            .Select(static (options, _) => IsEnabled(options) ? Namespace : string.Empty)
             .WithTrackingName(TrackingNames.InterceptorsEnabled);
 
         IncrementalValueProvider<EquatableArray<ForwardCall>> calls = context.SyntaxProvider
@@ -43,11 +44,11 @@ internal static class ForwardCalls
             .Collect()
             .Select(static (keys, _) => keys.ToEquatableArray());
 
-        context.RegisterSourceOutput(enabled.Combine(calls).Combine(compiled), static (output, input) =>
+        context.RegisterSourceOutput(interceptorsNamespace.Combine(calls).Combine(compiled), static (output, input) =>
         {
-            var ((isEnabled, found), models) = input;
+            var ((namespaceName, found), models) = input;
             var intercepted = found.Where(call => models.Contains(call.TypeKey)).ToList();
-            if (isEnabled && intercepted.Count > 0)
+            if (namespaceName.Length > 0 && intercepted.Count > 0)
             {
                 output.AddSource(HintName, Emit(intercepted));
             }
