@@ -72,9 +72,11 @@ public class ThreadCountTests
         var a = Tensor.Randn([300, 700], generator: new Generator(3));
         var b = Tensor.Randn([700, 500], generator: new Generator(4));
         var x = Tensor.Randn([1000, 333], generator: new Generator(5));
-        (float[] Product, float[] Softmax, float[] Gelu, float Sum, float[] ColumnSums) Run() =>
+        var fusedSum = new DeepGen.Compiled.LeadingSum(0, 1, KeepDim: false, Mean: false);
+        (float[] Product, float[] Softmax, float[] Gelu, float Sum, float[] ColumnSums, float[] FusedSums) Run() =>
             (a.MatMul(b).ToArray<float>(), F.Softmax(x, -1).ToArray<float>(), F.Gelu(x).ToArray<float>(),
-             x.Sum().Item<float>(), x.Sum([0]).ToArray<float>());
+             x.Sum().Item<float>(), x.Sum([0]).ToArray<float>(),
+             DeepGen.Compiled.Pointwise.Run("k", new Compiled.LeadingSumTests.MulRelu(), [x, x], [DType.Float32], sum: fusedSum)[1].ToArray<float>());
         try
         {
             var reference = Run();
@@ -87,6 +89,7 @@ public class ThreadCountTests
                 Assert.Equal(reference.Gelu, result.Gelu);
                 Assert.Equal(BitConverter.SingleToInt32Bits(reference.Sum), BitConverter.SingleToInt32Bits(result.Sum));
                 Assert.Equal(reference.ColumnSums, result.ColumnSums);
+                Assert.Equal(reference.FusedSums, result.FusedSums);
             }
         }
         finally

@@ -50,8 +50,12 @@ public static class Pointwise
     /// whole buffer, of the output's shape and dtype, outside autograd (see <see cref="CanWriteInto"/>); else
     /// the output is new, so the plan only ever saves memory.
     /// </param>
-    /// <exception cref="ArgumentException">The inputs' shapes do not broadcast.</exception>
-    public static Tensor[] Run<TKernel>(string name, TKernel kernel, Tensor[] inputs, DType[] outputTypes, int[]? reuse = null) where TKernel : struct, IPointwiseKernel
+    /// <param name="sum">
+    /// A sum or mean over leading dims of one output, accumulated from the rows the kernel has just written;
+    /// its result comes after the outputs.
+    /// </param>
+    /// <exception cref="ArgumentException">The inputs' shapes do not broadcast, or <paramref name="sum"/> does not fit the outputs.</exception>
+    public static Tensor[] Run<TKernel>(string name, TKernel kernel, Tensor[] inputs, DType[] outputTypes, int[]? reuse = null, LeadingSum? sum = null) where TKernel : struct, IPointwiseKernel
     {
         int[] shape = [];
         foreach (var input in inputs)
@@ -69,11 +73,13 @@ public static class Pointwise
                 ? inputs[taken]
                 : Tensor.Uninitialized(shape, outputTypes[k]);
         }
+        if (sum is not null) return LeadingSums.Run(name, kernel, inputs, outputs, shape, sum);
+
         int numel = Shapes.Numel(shape);
         if (numel == 0) return outputs;
 
         var layout = PointwiseLayout.Of(shape, inputs);
-        int blockSize = layout.InnerStrides.All(stride => stride == 1) ? InPlaceBlockSize : BlockSize;
+        int blockSize = BlockSizeFor(layout);
         int blocksPerRow = (layout.Inner + blockSize - 1) / blockSize;
         long blocks = (long)layout.Rows * blocksPerRow;
         if (numel < ParallelThreshold || Kernels.Parallelism.Workers < 2 || blocks < 2)
@@ -87,6 +93,8 @@ public static class Pointwise
         Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow, blockSize));
         return outputs;
     }
+
+    internal static int BlockSizeFor(PointwiseLayout layout) => layout.InnerStrides.All(stride => stride == 1) ? InPlaceBlockSize : BlockSize;
 
     /// <summary>
     /// Whether a kernel may write its output into <paramref name="input"/>: read and written at the same

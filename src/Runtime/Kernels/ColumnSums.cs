@@ -37,7 +37,8 @@ internal static class ColumnSums
         });
     }
 
-    static void Add(ReadOnlySpan<float> row, Span<double> sums)
+    /// <summary>sums[j] += row[j], in double.</summary>
+    public static void Add(ReadOnlySpan<float> row, Span<double> sums)
     {
         int j = 0, w = Vector256<float>.Count;
         ref float src = ref MemoryMarshal.GetReference(row);
@@ -51,7 +52,8 @@ internal static class ColumnSums
         for (; j < row.Length; j++) sums[j] += row[j];
     }
 
-    static void Add(ReadOnlySpan<double> row, Span<double> sums)
+    /// <summary>sums[j] += row[j].</summary>
+    public static void Add(ReadOnlySpan<double> row, Span<double> sums)
     {
         int j = 0, w = Vector256<double>.Count;
         ref double src = ref MemoryMarshal.GetReference(row);
