@@ -29,14 +29,27 @@ public enum StepKind
 public sealed record Epilogue(Value? Bias, string? Activation, Value? Into = null);
 
 /// <summary>
+/// A sum or mean over the leading dimensions of one of a fused kernel's outputs (a column sum, such as a bias
+/// gradient), accumulated while the kernel runs, from the rows it has just written, instead of by a runtime
+/// reduction that reads the whole output again.
+/// </summary>
+/// <param name="Node">The sum or mean node.</param>
+/// <param name="Output">The index, among the kernel's outputs, of the value it reduces.</param>
+/// <param name="Dims">How many leading dimensions it reduces (at least one, fewer than the rank).</param>
+/// <param name="KeepDim">Whether the reduced dimensions stay, with size 1.</param>
+/// <param name="Mean">True for a mean (the sum divided by the number of rows).</param>
+public sealed record FusedReduction(int Node, int Output, int Dims, bool KeepDim, bool Mean);
+
+/// <summary>
 /// One unit of work of a planned graph: the nodes it covers and the values it materialises.
 /// </summary>
 /// <param name="Kind">How it runs.</param>
-/// <param name="Nodes">The graph nodes it computes, in order (for a library step: the op, then the nodes its epilogue absorbed).</param>
-/// <param name="Outputs">The values it leaves for later steps or returns.</param>
+/// <param name="Nodes">The graph nodes it computes, in order (for a library step: the op, then the nodes its epilogue absorbed; for a fused step: the kernel's nodes, then its reduction's).</param>
+/// <param name="Outputs">The values it leaves for later steps or returns (a fused step's: the kernel's outputs, then its reduction's).</param>
 /// <param name="Kernel">The fused loop, for <see cref="StepKind.Fused"/>.</param>
 /// <param name="Epilogue">The fused epilogue of a GEMM step, if any.</param>
-public sealed record PlanStep(StepKind Kind, EquatableArray<int> Nodes, EquatableArray<Value> Outputs, PointwiseKernel? Kernel, Epilogue? Epilogue)
+/// <param name="Reduction">The reduction a fused step accumulates as it runs, if any.</param>
+public sealed record PlanStep(StepKind Kind, EquatableArray<int> Nodes, EquatableArray<Value> Outputs, PointwiseKernel? Kernel, Epilogue? Epilogue, FusedReduction? Reduction = null)
 {
     /// <summary>The node whose op the step runs (a library or view step's op; a fused step's first node).</summary>
     public int Node => Nodes[0];

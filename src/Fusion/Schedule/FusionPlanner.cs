@@ -12,7 +12,9 @@ namespace DeepGen.Fusion.Schedule;
 /// <item>a kernel stores only the values read outside it or returned;</item>
 /// <item>linear and matmul absorb a following ReLU (and matmul a bias add) into their epilogue when nothing
 /// else reads their raw output;</item>
-/// <item>reductions, softmax, convolution, pooling and normalisation are runtime kernels; views are free.</item>
+/// <item>a sum or mean over leading dims of a value a fused kernel computes (a bias gradient) is accumulated by
+/// that kernel as it runs; other reductions, softmax, convolution, pooling and normalisation are runtime
+/// kernels; views are free.</item>
 /// </list>
 /// Every decision not to fuse leaves a <see cref="FusionNote"/>.
 /// </summary>
@@ -36,6 +38,9 @@ public static class FusionPlanner
         public EquatableArray<Dim> Shape { get; }
 
         public List<int> Nodes { get; } = [];
+
+        /// <summary>The sum or mean node the kernel accumulates as it runs, if any.</summary>
+        public int? Reduction { get; set; }
     }
 
     private sealed class Planner
@@ -89,8 +94,7 @@ public static class FusionPlanner
                         AddStep(node.Id, new PlanStep(StepKind.Reduction, Single(node.Id), AllOutputs(node), null, null));
                         break;
                     case OpKind.Reduction:
-                        Note(node.Id, "a reduction ends a fused kernel (fusing reductions with their producers is not done yet)");
-                        AddStep(node.Id, new PlanStep(StepKind.Reduction, Single(node.Id), AllOutputs(node), null, null));
+                        PlaceReduction(node);
                         break;
                     default:
                         PlaceLibrary(node);
@@ -150,6 +154,67 @@ public static class FusionPlanner
             _steps.Add((node.Id, null, fresh));
         }
 
+        /// <summary>Joins a sum or mean over leading dims to the kernel that computes its input, or runs it on its own.</summary>
+        private void PlaceReduction(IrNode node)
+        {
+            string? reason = WhyNotAccumulate(node, out Group? group);
+            if (reason is not null)
+            {
+                Note(node.Id, reason);
+                AddStep(node.Id, new PlanStep(StepKind.Reduction, Single(node.Id), AllOutputs(node), null, null));
+                return;
+            }
+
+            group!.Reduction = node.Id;
+            _ready[node.Id] = group.First;
+        }
+
+        private string? WhyNotAccumulate(IrNode node, out Group? group)
+        {
+            Value input = node.Inputs[0];
+            group = _groupOf[input.Node];
+            if (node.Op is not ("sum" or "mean"))
+            {
+                return $"only sum and mean are accumulated by the kernel that computes their input; {node.Op} runs on its own";
+            }
+
+            if (group is null)
+            {
+                return $"its input {input} ({_graph.Nodes[input.Node].Op}) is not computed by a fused kernel, so the reduction runs on its own";
+            }
+
+            TensorType type = _graph.TypeOf(input);
+            if (node.Attrs.Ints("dims").Count == 0)
+            {
+                return "it reduces every dim; only a sum over leading dims (a column sum, like a bias gradient) is accumulated by the kernel";
+            }
+
+            if (LeadingDims(node, type.Rank) is null)
+            {
+                return $"it reduces dims [{string.Join(", ", node.Attrs.Ints("dims"))}] of a rank-{type.Rank} value; only a sum over leading dims (a column sum, like a bias gradient) is accumulated by the kernel";
+            }
+
+            if (!type.DType.IsFloating())
+            {
+                return $"its input is {type.DType}; only float sums are accumulated by the kernel";
+            }
+
+            if (group.Reduction is { } other)
+            {
+                return $"the kernel at %{group.Nodes[0]} already accumulates %{other}";
+            }
+
+            return null;
+        }
+
+        /// <summary>How many leading dims <paramref name="node"/> reduces when it reduces dims 0..k-1 with 0 &lt; k &lt; rank, else null.</summary>
+        private static int? LeadingDims(IrNode node, int rank)
+        {
+            var dims = node.Attrs.Ints("dims").Select(d => d < 0 ? d + rank : d).Distinct().OrderBy(d => d).ToList();
+            bool leading = dims.Count > 0 && dims.Count < rank && dims.Select((d, i) => d == i).All(same => same);
+            return leading ? dims.Count : null;
+        }
+
         private string? WhyNotJoin(IrNode node, Group group)
         {
             if (!SameShape(node.Type.Shape, group.Shape))
@@ -187,6 +252,11 @@ public static class FusionPlanner
             foreach (int n in group.Nodes)
             {
                 _ready[n] = 0;
+            }
+
+            if (group.Reduction is { } reduction)
+            {
+                _ready[reduction] = 0;
             }
         }
 
@@ -305,7 +375,17 @@ public static class FusionPlanner
         private PlanStep ToStep(Group group)
         {
             PointwiseKernel kernel = KernelBuilder.Build(_graph, group.Nodes, group.Shape, IsReadOutside);
-            return new PlanStep(StepKind.Fused, group.Nodes.ToEquatableArray(), kernel.Outputs.Select(o => o.Value).ToEquatableArray(), kernel, null);
+            var outputs = kernel.Outputs.Select(o => o.Value).ToList();
+            if (group.Reduction is not { } id)
+            {
+                return new PlanStep(StepKind.Fused, group.Nodes.ToEquatableArray(), outputs.ToEquatableArray(), kernel, null);
+            }
+
+            // the reduction reads its input from outside the group, so the kernel stores it
+            IrNode node = _graph.Nodes[id];
+            var reduction = new FusedReduction(id, outputs.IndexOf(node.Inputs[0]), LeadingDims(node, _graph.TypeOf(node.Inputs[0]).Rank)!.Value,
+                node.Attrs.Bool("keepdim", false), node.Op == "mean");
+            return new PlanStep(StepKind.Fused, group.Nodes.Append(id).ToEquatableArray(), outputs.Append(node.Result).ToEquatableArray(), kernel, null, reduction);
 
             bool IsReadOutside(int node) => _returned.Contains(new Value(node)) || _users[node].Any(u => _groupOf[u] != group);
         }

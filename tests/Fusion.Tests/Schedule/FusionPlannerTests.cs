@@ -105,7 +105,7 @@ public class FusionPlannerTests
     }
 
     [Fact]
-    public void Reductions_end_a_kernel_with_a_reason()
+    public void A_row_reduction_ends_a_kernel_with_a_reason()
     {
         var g = new GraphBuilder("Sum");
         Value x = g.Input("x", TensorType.Of(ScalarType.Float32, 4, 4));
@@ -114,7 +114,79 @@ public class FusionPlannerTests
         FusionPlan plan = FusionPlanner.Plan(g.Build());
 
         Assert.Equal(new[] { StepKind.Fused, StepKind.Reduction, StepKind.Fused }, plan.Steps.Select(st => st.Kind));
-        Assert.Contains(plan.Notes, n => n.Node == 2 && n.Reason.StartsWith("a reduction ends a fused kernel", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Node == 2 && n.Reason.StartsWith("it reduces dims [1] of a rank-2 value; only a sum over leading dims", StringComparison.Ordinal));
+    }
+
+    /// <summary>relu_backward(g, y), then its column sum (a bias gradient) and a matmul of it: the MLP backward's shape.</summary>
+    private static IrGraph BiasGradient(string reduction = "sum", long[]? dims = null, bool keepdim = false)
+    {
+        var g = new GraphBuilder("BiasGrad");
+        Value grad = g.Input("grad", TensorType.Of(ScalarType.Float32, 8, 5, 16));
+        Value y = g.Input("y", TensorType.Of(ScalarType.Float32, 8, 5, 16));
+        Value w = g.Input("w", TensorType.Of(ScalarType.Float32, 16, 3));
+        Value masked = g.Op("relu_backward", [grad, y]);
+        g.Output(g.Op(reduction, [masked], Attrs.Empty.With("dims", dims ?? [0, 1]).With("keepdim", keepdim)));
+        g.Output(g.Op("matmul", [masked, w]));
+        return g.Build();
+    }
+
+    [Fact]
+    public void A_sum_over_leading_dims_is_accumulated_by_the_kernel_that_computes_its_input()
+    {
+        FusionPlan plan = FusionPlanner.Plan(BiasGradient());
+
+        PlanStep fused = plan.Steps[0];
+        Assert.Equal(StepKind.Fused, fused.Kind);
+        Assert.Equal(new[] { 3, 4 }, fused.Nodes);
+        Assert.Equal(new[] { new Value(3), new Value(4) }, fused.Outputs);
+        Assert.Equal(new FusedReduction(4, 0, 2, KeepDim: false, Mean: false), fused.Reduction);
+        Assert.Equal(new Value(3), Assert.Single(fused.Kernel!.Outputs).Value); // stored: the matmul and the sum read it
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Reduction);
+        Assert.Empty(plan.Notes);
+        Assert.Same(fused, plan.StepOf(4));
+        Assert.StartsWith("plan BiasGrad\n  0: fused fused_relu_backward_3 [%3 relu_backward, %4 sum] -> %3, %4\n", plan.Explain().Replace("\r", string.Empty), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_mean_with_keepdim_is_accumulated_too_and_negative_dims_count_from_the_end()
+    {
+        FusionPlan plan = FusionPlanner.Plan(BiasGradient("mean", [-3, -2], keepdim: true));
+
+        Assert.Equal(new FusedReduction(4, 0, 2, KeepDim: true, Mean: true), plan.Steps[0].Reduction);
+    }
+
+    [Theory]
+    [InlineData("amax", new long[] { 0, 1 }, "only sum and mean are accumulated by the kernel that computes their input; amax runs on its own")]
+    [InlineData("sum", new long[] { 1, 2 }, "it reduces dims [1, 2] of a rank-3 value; only a sum over leading dims (a column sum, like a bias gradient) is accumulated by the kernel")]
+    [InlineData("sum", new long[0], "it reduces every dim; only a sum over leading dims (a column sum, like a bias gradient) is accumulated by the kernel")]
+    [InlineData("sum", new long[] { 0, 1, 2 }, "it reduces dims [0, 1, 2] of a rank-3 value; only a sum over leading dims (a column sum, like a bias gradient) is accumulated by the kernel")]
+    public void Other_reductions_run_on_their_own_with_a_reason(string op, long[] dims, string reason)
+    {
+        FusionPlan plan = FusionPlanner.Plan(BiasGradient(op, dims));
+
+        Assert.Null(plan.Steps[0].Reduction);
+        Assert.Single(plan.Steps, s => s.Kind == StepKind.Reduction);
+        Assert.Equal(reason, Assert.Single(plan.Notes, n => n.Node == 4).Reason);
+    }
+
+    [Fact]
+    public void A_sum_of_an_input_runs_on_its_own_and_a_reader_of_a_fused_sum_starts_a_kernel_after_it()
+    {
+        var g = new GraphBuilder("Center");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, 6, 4));
+        Value inputSum = g.Op("sum", [x], Attrs.Empty.With("dims", new long[] { 0 }).With("keepdim", true));
+        Value y = g.Op("exp", [x]);
+        Value mean = g.Op("mean", [y], Attrs.Empty.With("dims", new long[] { 0 }).With("keepdim", true));
+        g.Output(g.Op("sub", [y, mean]));
+        g.Output(inputSum);
+        FusionPlan plan = FusionPlanner.Plan(g.Build());
+
+        Assert.Equal("its input %0 (input) is not computed by a fused kernel, so the reduction runs on its own", Assert.Single(plan.Notes, n => n.Node == 1).Reason);
+        PlanStep fused = Assert.Single(plan.Steps, s => s.Reduction is not null);
+        Assert.Equal(new[] { 2, 3 }, fused.Nodes);
+        // sub reads the mean, which is ready only when the exp kernel has finished: it cannot join that kernel
+        Assert.Contains(plan.Notes, n => n.Node == 4 && n.Reason.Contains("fusing would make a cycle", StringComparison.Ordinal));
+        Assert.True(plan.Steps.ToList().IndexOf(fused) < plan.Steps.ToList().FindIndex(s => s.Nodes.Contains(4)));
     }
 
     [Fact]

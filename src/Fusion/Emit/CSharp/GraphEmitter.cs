@@ -183,18 +183,21 @@ internal sealed class GraphEmitter
                     _reuse.TryGetValue(o.Value, out Value taken) ? kernel.Inputs.ToList().FindIndex(i => i.Value == taken).ToString(CultureInfo.InvariantCulture) : "-1")) + "]";
             }
 
-            string call = $"Pointwise.Run(\"{kernel.Name}\", new {_kernels}.{kernel.Name}(), [{inputs}], [{types}]{reuse})";
-            if (kernel.Outputs.Count == 1)
+            string sum = step.Reduction is { } r
+                ? $", sum: new LeadingSum({r.Output.ToString(CultureInfo.InvariantCulture)}, {r.Dims.ToString(CultureInfo.InvariantCulture)}, KeepDim: {LibraryCalls.Bool(r.KeepDim)}, Mean: {LibraryCalls.Bool(r.Mean)})"
+                : string.Empty;
+            string call = $"Pointwise.Run(\"{kernel.Name}\", new {_kernels}.{kernel.Name}(), [{inputs}], [{types}]{reuse}{sum})";
+            if (step.Outputs.Count == 1)
             {
-                w.Line($"Tensor {Name(kernel.Outputs[0].Value)} = {call}[0];");
+                w.Line($"Tensor {Name(step.Outputs[0])} = {call}[0];");
                 return;
             }
 
             string results = "k" + step.Node.ToString(CultureInfo.InvariantCulture);
             w.Line($"Tensor[] {results} = {call};");
-            for (int k = 0; k < kernel.Outputs.Count; k++)
+            for (int k = 0; k < step.Outputs.Count; k++)
             {
-                w.Line($"Tensor {Name(kernel.Outputs[k].Value)} = {results}[{k}];");
+                w.Line($"Tensor {Name(step.Outputs[k])} = {results}[{k}];");
             }
 
             return;

@@ -202,7 +202,7 @@ internal static class LibraryCalls
 
     private static string Real(double value) => KernelEmitter.Literal(value, ScalarType.Float64);
 
-    private static string Bool(bool value) => value ? "true" : "false";
+    public static string Bool(bool value) => value ? "true" : "false";
 
     private static string Title(string op) => char.ToUpperInvariant(op[0]) + op.Substring(1);
 }
