@@ -56,7 +56,7 @@ public class ForwardDiagnosticTests
     }
 
     [Fact]
-    public async Task Branches_on_the_mode_and_on_fields_are_reported()
+    public async Task Branches_on_fields_and_on_the_mode_inside_larger_conditions_are_reported()
     {
         var test = Verifiers.Generator(Model(
             """
@@ -78,11 +78,17 @@ public class ForwardDiagnosticTests
                 [Model]
                 public partial class Inner : Module
                 {
-                    public Tensor Forward([Shape("B, 16")] Tensor x) => {|#1:Training|} ? F.Relu(x) : x;
+                    public Tensor Forward([Shape("B, 16")] Tensor x) => Training ? F.Relu(x) : x; // compiles: one graph per mode
+                }
+
+                [Model]
+                public partial class Mixed : Module
+                {
+                    public Tensor Forward([Shape("B, 16")] Tensor x) => {|#1:Training && x.Shape[0] > 1|} ? F.Relu(x) : x;
                 }
             """));
         test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 15 branches on the field 'residual', whose value is set at run time; branches resolved per instance are a later step"));
-        test.ExpectedDiagnostics.Add(DG0006(1, "Inner", "the `?:` at line 26 branches on the train/eval mode (Training); compiling both modes with a guard is a later step"));
+        test.ExpectedDiagnostics.Add(DG0006(1, "Mixed", "the `?:` at line 32 branches on the train/eval mode (Training) inside a larger condition or value; only `if (Training)`, `if (!Training)` and `Training ? a : b` compile both modes"));
         await test.RunAsync();
     }
 

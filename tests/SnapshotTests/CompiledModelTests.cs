@@ -115,6 +115,41 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>Branches on the train/eval mode in each form the front-end compiles: if/else, if alone, !Training, ?:.</summary>
+    private const string ModeBranchSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class ModeBranch : Module, ITensorModule
+        {
+            readonly Linear fc = new(8, 8);
+            readonly Linear head = new(8, 4);
+            readonly BatchNorm1d bn = new(8);
+
+            public Tensor Forward([Shape("B, 8")] Tensor x)
+            {
+                var h = fc.Forward(x);
+                if (Training)
+                {
+                    h = F.Relu(h) * 0.5f;
+                }
+                else
+                {
+                    h = F.Gelu(h);
+                }
+
+                if (!Training)
+                {
+                    h = bn.Forward(h); // eval only: in train mode neither the batch norm nor its statistics run
+                }
+
+                return head.Forward(Training ? h.Tanh() : h + 1);
+            }
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
@@ -122,6 +157,8 @@ public class CompiledModelTests
     private static readonly Lazy<EmittedModel> Gate = new(() => EmittedModel.Build("Gate", GateSource));
 
     private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
+
+    private static readonly Lazy<EmittedModel> ModeBranch = new(() => EmittedModel.Build("ModeBranch", ModeBranchSource));
 
     [Fact]
     public void Emitted_source_of_the_hand_built_mlp_matches_the_approved_file()
@@ -198,6 +235,67 @@ public class CompiledModelTests
         for (int i = 0; i < eagerParameters.Count; i++)
         {
             Close(eagerParameters[i].Value.Grad!, compiledParameters[i].Value.Grad!, "grad " + eagerParameters[i].Key);
+        }
+    }
+
+    [Fact]
+    public void Generated_source_of_a_model_that_branches_on_the_mode_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledModeBranch", ModeBranch.Value.Generated);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Branches_on_the_mode_compile_into_the_train_and_eval_methods_and_match_eager(bool training)
+    {
+        EmittedModel emitted = ModeBranch.Value;
+        Assert.DoesNotContain("CompiledRegion", emitted.Generated, StringComparison.Ordinal); // not split at a graph break
+        Assert.Contains("CompiledTrainForward", emitted.Generated, StringComparison.Ordinal);
+        Assert.Contains("CompiledEvalForward", emitted.Generated, StringComparison.Ordinal);
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        var state = eager.StateDict();
+        state["bn.running_mean"] = Tensor.Randn([8], generator: new Generator(12));
+        state["bn.running_var"] = Tensor.Rand([8], generator: new Generator(13)) + 0.5;
+        eager.LoadStateDict(state);
+        compiled.LoadStateDict(state);
+        eager.Train(training);
+        compiled.Train(training);
+        var x = Tensor.Randn([5, 8], generator: new Generator(14));
+        var target = Tensor.FromArray(new long[] { 0, 1, 2, 3, 0 });
+        long calls = CompiledDispatch.CompiledCalls;
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            var expected = emitted.Eager(eager, x);
+            var actual = EmittedModel.Compiled(compiled, x);
+            Assert.Null(CompiledDispatch.LastFallback);
+            Assert.Equal(1, CompiledDispatch.CompiledCalls - calls);
+            Close(expected, actual, "output");
+            F.CrossEntropy(expected, target).Backward();
+            F.CrossEntropy(actual, target).Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        foreach (var ((name, e), (_, c)) in eager.NamedParameters().Zip(compiled.NamedParameters()))
+        {
+            if (e.Grad is null)
+            {
+                Assert.Null(c.Grad); // bn's affine parameters take no part in train mode
+                continue;
+            }
+
+            Close(e.Grad, c.Grad!, "grad " + name);
+        }
+
+        var eagerState = eager.StateDict();
+        foreach (var (key, value) in compiled.StateDict())
+        {
+            Close(eagerState[key], value, key);
         }
     }
 

@@ -1,4 +1,5 @@
 using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Ops;
 
 namespace DeepGen.Fusion.Autodiff;
 
@@ -9,27 +10,39 @@ namespace DeepGen.Fusion.Autodiff;
 public static class Specialize
 {
     /// <summary>
+    /// Both modes: each <c>training_select</c> (a branch on Training) becomes its train or eval input, and the
+    /// nodes only the other input needed are dropped.
     /// Eval: dropout becomes the identity and batch_norm with running statistics becomes pointwise ops
     /// (<c>(x - mean) * rsqrt(var + eps) * weight + bias</c>), which fusion then merges with their
     /// neighbours. Training: the graph is returned as it is (batch statistics, random masks).
     /// </summary>
     public static IrGraph ForMode(IrGraph graph, bool training)
     {
-        if (training)
+        bool selects = graph.Nodes.Any(n => n.Op == ModeOps.TrainingSelect);
+        if (training && !selects)
         {
             return graph;
         }
 
+        HashSet<int> dropped = selects ? OnlyForTheOtherMode(graph, training) : [];
         var builder = new GraphBuilder(graph.Name);
         var copier = new GraphCopier(builder);
         foreach (IrNode node in graph.Nodes)
         {
+            if (dropped.Contains(node.Id))
+            {
+                continue;
+            }
+
             switch (node.Op)
             {
-                case "dropout":
+                case ModeOps.TrainingSelect:
+                    copier.Bind(node.Result, copier[node.Inputs[training ? 0 : 1]]);
+                    break;
+                case "dropout" when !training:
                     copier.Bind(node.Result, copier[node.Inputs[0]]);
                     break;
-                case "batch_norm" when node.Attrs.Bool("track_running_stats", true):
+                case "batch_norm" when !training && node.Attrs.Bool("track_running_stats", true):
                     copier.Bind(node.Result, EvalBatchNorm(builder, node, node.Inputs.Select(v => copier[v]).ToList()));
                     break;
                 default:
@@ -44,6 +57,45 @@ public static class Specialize
         }
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The computed nodes the outputs need only through the input that a <c>training_select</c> drops in this
+    /// mode (the other arm of a branch on Training): they are not run, as the eager branch would not run them.
+    /// A node no output needed before (an unused batch norm) is not one of them, so it stays as it was.
+    /// </summary>
+    private static HashSet<int> OnlyForTheOtherMode(IrGraph graph, bool training)
+    {
+        bool[] before = Needed(graph, null), after = Needed(graph, training);
+        return new HashSet<int>(graph.Nodes.Where(n => before[n.Id] && !after[n.Id] && !SourceOps.IsSource(n.Op)).Select(n => n.Id));
+    }
+
+    /// <summary>Which nodes the outputs reach through their inputs; with a mode, through the kept input of each select only.</summary>
+    private static bool[] Needed(IrGraph graph, bool? training)
+    {
+        var needed = new bool[graph.Nodes.Count];
+        foreach (Value output in graph.Outputs)
+        {
+            needed[output.Node] = true;
+        }
+
+        // inputs have lower ids than their users
+        for (int id = graph.Nodes.Count - 1; id >= 0; id--)
+        {
+            IrNode node = graph.Nodes[id];
+            if (!needed[id])
+            {
+                continue;
+            }
+
+            IEnumerable<Value> inputs = node.Op == ModeOps.TrainingSelect && training is { } mode ? [node.Inputs[mode ? 0 : 1]] : node.Inputs;
+            foreach (Value input in inputs)
+            {
+                needed[input.Node] = true;
+            }
+        }
+
+        return needed;
     }
 
     private static Value EvalBatchNorm(GraphBuilder g, IrNode node, IReadOnlyList<Value> inputs)

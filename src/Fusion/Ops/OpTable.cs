@@ -22,7 +22,7 @@ public static class OpTable
     {
         var defs = new Dictionary<string, OpDef>(StringComparer.Ordinal);
         foreach (OpDef def in SourceOpDefs().Concat(ElementOps.All()).Concat(ShapeOps.All()).Concat(JoinOps.All()).Concat(ReductionOps.All())
-                     .Concat(LinearAlgebraOps.All()).Concat(NeuralOps.All()))
+                     .Concat(LinearAlgebraOps.All()).Concat(NeuralOps.All()).Concat(ModeOps.All()))
         {
             defs.Add(def.Name, def);
         }

@@ -74,6 +74,9 @@ internal sealed partial class ForwardLowerer
             case IUnaryOperation unary:
                 return Unary(unary, Lower(unary.Operand, frame));
 
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when TrainingCondition(conditional.Condition) is { } whenTrueIsTraining:
+                return LowerModeConditional(conditional, whenTrueIsTraining, whenFalse, frame);
+
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return ConditionValue(conditional.Condition, frame, conditional.Syntax) ? Lower(conditional.WhenTrue, frame) : Lower(whenFalse, frame);
 
@@ -147,7 +150,7 @@ internal sealed partial class ForwardLowerer
     {
         if (member is IPropertySymbol { Name: "Training" } training && IsModuleType(training.ContainingType))
         {
-            return new UnknownOperand("the train/eval mode (Training); compiling both modes with a guard is a later step");
+            return new UnknownOperand(TrainingInCondition);
         }
 
         if (!member.IsStatic && !IsMemberOf(member, frame.Model.Type))

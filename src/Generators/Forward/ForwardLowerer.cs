@@ -276,6 +276,10 @@ internal sealed partial class ForwardLowerer
                 NoteShape(frame, returned.Syntax, "return", frame.Result);
                 break;
 
+            case IConditionalOperation conditional when TrainingCondition(conditional.Condition) is { } whenTrueIsTraining:
+                RunModeBranch(conditional, whenTrueIsTraining, frame);
+                break;
+
             case IConditionalOperation conditional:
                 if (ConditionValue(conditional.Condition, frame, conditional.Syntax))
                 {
@@ -420,7 +424,7 @@ internal sealed partial class ForwardLowerer
 
             if (operation is IPropertyReferenceOperation { Property.Name: "Training" } property && IsModuleType(property.Property.ContainingType))
             {
-                return "the train/eval mode (Training); compiling both modes with a guard is a later step";
+                return TrainingInCondition;
             }
 
             if (operation is ILocalReferenceOperation local && frame.Locals.TryGetValue(local.Local, out Operand? bound) && bound is TensorOperand && !IsSizeQuery(operation.Parent))

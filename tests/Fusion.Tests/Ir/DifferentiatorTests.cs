@@ -1,5 +1,6 @@
 using DeepGen.Fusion.Autodiff;
 using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Ops;
 using DeepGen.Fusion.Tests.Reference;
 using Xunit;
 using static DeepGen.Fusion.Tests.Ir.TestGraphs;
@@ -170,5 +171,56 @@ public class DifferentiatorTests
         Assert.Contains(eval.Nodes, n => n.Op == "rsqrt");
         Assert.Equal("f32[B, 32, 14, 14]", eval.TypeOf(eval.Outputs[0]).ToString());
         Assert.Same(graph, Specialize.ForMode(graph, training: true));
+    }
+
+    /// <summary>relu in train mode, batch norm in eval mode (an `if (Training)` lowered), and a batch norm no output reads.</summary>
+    private static IrGraph ModeBranch()
+    {
+        var g = new GraphBuilder("Branch.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(4)));
+        TensorType c = TensorType.Of(ScalarType.Float32, 4);
+        Value[] Stats(string name) => [g.Parameter(name + ".weight", name + ".Weight", c), g.Parameter(name + ".bias", name + ".Bias", c),
+            g.Parameter(name + ".running_mean", name + ".RunningMean", c, isBuffer: true), g.Parameter(name + ".running_var", name + ".RunningVar", c, isBuffer: true)];
+        Attrs norm = Attrs.Empty.With("momentum", 0.1).With("eps", 1e-5);
+        Value h = g.Op("exp", [x]);
+        g.Op("batch_norm", [h, .. Stats("unused")], norm);
+        Value train = g.Op("relu", [h]);
+        Value eval = g.Op("batch_norm", [h, .. Stats("bn")], norm);
+        g.Output(g.Op("tanh", [g.Op(ModeOps.TrainingSelect, [train, eval])]));
+        return g.Build();
+    }
+
+    [Fact]
+    public void A_branch_on_the_mode_keeps_one_arm_per_mode_and_drops_what_only_the_other_needed()
+    {
+        IrGraph graph = ModeBranch();
+
+        IrGraph train = Specialize.ForMode(graph, training: true);
+        IrGraph eval = Specialize.ForMode(graph, training: false);
+
+        Assert.DoesNotContain(train.Nodes, n => n.Op == ModeOps.TrainingSelect);
+        Assert.DoesNotContain(eval.Nodes, n => n.Op == ModeOps.TrainingSelect);
+        Assert.Equal("relu", train.Nodes[train.Nodes[train.Outputs[0].Node].Inputs[0].Node].Op);
+        // train mode: the eval arm's batch norm is gone (eagerly it would not run, nor move its statistics);
+        // the batch norm that no output read before stays, as it was
+        IrNode kept = Assert.Single(train.Nodes, n => n.Op == "batch_norm");
+        Assert.Equal("unused.weight", train.Nodes[kept.Inputs[1].Node].Attrs.Text("name"));
+        // eval mode: the relu is gone, the batch norm became pointwise ops
+        Assert.DoesNotContain(eval.Nodes, n => n.Op == "relu");
+        Assert.Contains(eval.Nodes, n => n.Op == "rsqrt");
+        // the arguments and parameters stay in both graphs, used or not
+        Assert.Equal(graph.Nodes.Count(n => SourceOps.IsSource(n.Op)), train.Nodes.Count(n => SourceOps.IsSource(n.Op)));
+    }
+
+    [Fact]
+    public void The_two_arms_of_a_branch_on_the_mode_must_have_one_type()
+    {
+        var g = new GraphBuilder("Branch.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(4)));
+
+        ShapeException error = Assert.Throws<ShapeException>(() => g.Op(ModeOps.TrainingSelect, [x, g.Op("sum", [x], Attrs.Empty.With("dims", new long[] { 1 }))]));
+
+        Assert.Contains("training_select", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the train-mode value is f32[B, 4] but the eval-mode value is f32[B]; both modes must give one type", error.Message, StringComparison.Ordinal);
     }
 }

@@ -189,7 +189,7 @@ public static partial class ModelEmitter
             $"Tape.RecordEach(\"{typeName}.{mode.BackwardMethod}\", outputs, inputs, results[{n}..], (grads, saved, needs) => {mode.BackwardMethod}(grads, saved, needs))";
 
         w.Line("CompiledDispatch.Compiled();");
-        WriteTapeInputs(w, typeName, modes);
+        WriteTapeInputs(w, modes);
         w.Line(modes.Length == 1
             ? $"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same"
             : $"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");

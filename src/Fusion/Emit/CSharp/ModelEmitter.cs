@@ -102,7 +102,7 @@ public static partial class ModelEmitter
             }
 
             sections.Add(() => WriteForward(w, mode, arguments));
-            sections.Add(() => WriteBackward(w, mode));
+            sections.Add(() => WriteBackward(w, mode, TapeTargets(modes)));
         }
 
         foreach (Mode mode in modes)
@@ -209,7 +209,7 @@ public static partial class ModelEmitter
         w.Line("CompiledDispatch.Compiled();");
         Mode train = modes[0];
         Mode eval = modes[modes.Length - 1];
-        WriteTapeInputs(w, typeName, modes);
+        WriteTapeInputs(w, modes);
         w.Open("if (!Tape.IsRecording(inputs))");
         w.Line(modes.Length == 1
             ? $"return {train.NoGradMethod}({arguments});"
@@ -244,17 +244,22 @@ public static partial class ModelEmitter
         return indices.Count == 0 ? string.Empty : $", recyclable: [{string.Join(", ", indices)}]";
     }
 
-    /// <summary><c>Tensor[] inputs = [...]</c>: what the tape node's backward gives gradients to, the same in both modes.</summary>
-    private static void WriteTapeInputs(CodeWriter w, string typeName, Mode[] modes)
+    /// <summary>
+    /// <c>Tensor[] inputs = [...]</c>: what the tape node's backward gives gradients to, the same in both modes:
+    /// every input and parameter either mode differentiates (one that only one mode's graph reaches, through a
+    /// branch on Training, gets no gradient in the other mode, as eagerly), in order of first appearance.
+    /// </summary>
+    private static void WriteTapeInputs(CodeWriter w, Mode[] modes)
     {
-        TrainingGraphs train = modes[0].Graphs;
-        if (!train.Grads.Select(g => g.Name).SequenceEqual(modes[modes.Length - 1].Graphs.Grads.Select(g => g.Name)))
-        {
-            throw new NotSupportedException($"{typeName}: train and eval mode differentiate different inputs");
-        }
-
-        w.Line($"Tensor[] inputs = [{string.Join(", ", train.Grads.Select(g => SourceExpression(train.Forward.Nodes[g.ForwardNode])))}];");
+        var sources = modes.SelectMany(m => m.Graphs.Grads.Select(t => (t.Name, Node: m.Graphs.Forward.Nodes[t.ForwardNode])))
+            .GroupBy(t => t.Name, StringComparer.Ordinal)
+            .Select(group => SourceExpression(group.First().Node));
+        w.Line($"Tensor[] inputs = [{string.Join(", ", sources)}];");
     }
+
+    /// <summary>The names of <see cref="WriteTapeInputs"/>'s inputs, in its order: the backward methods return one gradient (or null) each.</summary>
+    private static List<string> TapeTargets(Mode[] modes) =>
+        modes.SelectMany(m => m.Graphs.Grads.Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
 
     private static void WriteForward(CodeWriter w, Mode mode, IrNode[] arguments)
     {
@@ -335,7 +340,8 @@ public static partial class ModelEmitter
         w.Close();
     }
 
-    private static void WriteBackward(CodeWriter w, Mode mode)
+    /// <param name="targets">The tape node's inputs, in order (<see cref="TapeTargets"/>): this mode's gradients among them, null for the others.</param>
+    private static void WriteBackward(CodeWriter w, Mode mode, List<string> targets)
     {
         TrainingGraphs g = mode.Graphs;
         w.Line("/// <summary>");
@@ -354,7 +360,7 @@ public static partial class ModelEmitter
 
         // The input's gradient (a whole transposed convolution or GEMM) is wanted only when the caller
         // differentiates through the input: the steps only it needs run under a check.
-        var arguments = g.Grads.Select((t, i) => (Target: t, Index: i)).Where(t => g.Forward.Nodes[t.Target.ForwardNode].Op == SourceOps.Input).ToList();
+        var arguments = g.Grads.Select(t => (Target: t, Index: targets.IndexOf(t.Name))).Where(t => g.Forward.Nodes[t.Target.ForwardNode].Op == SourceOps.Input).ToList();
         HashSet<PlanStep> others = emitter.StepsFor(g.Grads.Where(t => !arguments.Any(a => a.Target == t)).Select(t => g.Backward.Outputs[t.BackwardOutput]));
         HashSet<PlanStep> deferred = emitter.StepsFor(arguments.Select(a => g.Backward.Outputs[a.Target.BackwardOutput]));
         deferred.ExceptWith(others);
@@ -382,9 +388,14 @@ public static partial class ModelEmitter
 
         w.Line("Tensor?[] result =");
         w.Line("[");
-        for (int i = 0; i < g.Grads.Count; i++)
+        for (int i = 0; i < targets.Count; i++)
         {
-            GradTarget target = g.Grads[i];
+            if (g.Grads.FirstOrDefault(t => t.Name == targets[i]) is not { } target)
+            {
+                w.Line($"    null, // d {targets[i]}: the {ModeText(mode).ToLowerInvariant()} graph does not reach it");
+                continue;
+            }
+
             string value = arguments.Any(a => a.Index == i) ? "d" + i.ToString(CultureInfo.InvariantCulture) : emitter.Ref(g.Backward.Outputs[target.BackwardOutput]);
             w.Line($"    {value}, // d {target.Name}");
         }

@@ -3,7 +3,7 @@ using DeepGen;
 namespace Corpus;
 
 [Model]
-public partial class GraphBreakTraining : Module
+public partial class TrainingBranch : Module
 {
     readonly Linear fc = new(16, 16);
 
