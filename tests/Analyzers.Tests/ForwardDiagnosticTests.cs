@@ -60,7 +60,7 @@ public class ForwardDiagnosticTests
     {
         var test = Verifiers.Generator(Model(
             """
-                readonly bool residual;
+                bool residual; // not readonly: it may change after construction
 
                 public Net(bool residual) => this.residual = residual;
             """,
@@ -87,7 +87,7 @@ public class ForwardDiagnosticTests
                     public Tensor Forward([Shape("B, 16")] Tensor x) => {|#1:Training && x.Shape[0] > 1|} ? F.Relu(x) : x;
                 }
             """));
-        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 15 branches on the field 'residual', whose value is set at run time; branches resolved per instance are a later step"));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 15 branches on the field 'residual', whose value is set at run time; a branch is resolved per instance only on a readonly bool field of the model itself, tested alone (`if (residual)`, `if (!residual)`)"));
         test.ExpectedDiagnostics.Add(DG0006(1, "Mixed", "the `?:` at line 32 branches on the train/eval mode (Training) inside a larger condition or value; only `if (Training)`, `if (!Training)` and `Training ? a : b` compile both modes"));
         await test.RunAsync();
     }

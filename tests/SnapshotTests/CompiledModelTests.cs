@@ -150,6 +150,39 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>Branches on two readonly fields set by the constructor, and dropout: one compiled graph per mode and field values.</summary>
+    private const string FlaggedSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Flagged : Module, ITensorModule
+        {
+            readonly Linear fc = new(8, 8);
+            readonly Linear head = new(8, 4);
+            readonly bool residual;
+            readonly bool squash;
+
+            public Flagged(bool residual, bool squash)
+            {
+                this.residual = residual;
+                this.squash = squash;
+            }
+
+            public Tensor Forward([Shape("B, 8")] Tensor x)
+            {
+                var h = F.Dropout(F.Relu(fc.Forward(x)), 0.25, Training);
+                if (residual)
+                {
+                    h = h + x;
+                }
+
+                return head.Forward(!squash ? h : h.Tanh());
+            }
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
@@ -159,6 +192,8 @@ public class CompiledModelTests
     private static readonly Lazy<EmittedModel> ConvNet = new(() => EmittedModel.Build("ConvNet", ConvNetSource));
 
     private static readonly Lazy<EmittedModel> ModeBranch = new(() => EmittedModel.Build("ModeBranch", ModeBranchSource));
+
+    private static readonly Lazy<EmittedModel> Flagged = new(() => EmittedModel.Build("Flagged", FlaggedSource));
 
     [Fact]
     public void Emitted_source_of_the_hand_built_mlp_matches_the_approved_file()
@@ -296,6 +331,57 @@ public class CompiledModelTests
         foreach (var (key, value) in compiled.StateDict())
         {
             Close(eagerState[key], value, key);
+        }
+    }
+
+    [Fact]
+    public void Generated_source_of_a_model_that_branches_on_its_fields_matches_the_approved_file()
+    {
+        Snapshot.Verify("CompiledFlagged", Flagged.Value.Generated);
+    }
+
+    [Theory]
+    [InlineData(true, true, true)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(false, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, false)]
+    public void Branches_on_readonly_fields_are_resolved_per_instance_and_match_eager(bool residual, bool squash, bool training)
+    {
+        EmittedModel emitted = Flagged.Value;
+        Assert.DoesNotContain("CompiledRegion", emitted.Generated, StringComparison.Ordinal);
+        var eager = (Module)Activator.CreateInstance(emitted.Type, [residual, squash])!;
+        var compiled = (Module)Activator.CreateInstance(emitted.Type, [residual, squash])!;
+        compiled.LoadStateDict(eager.StateDict());
+        eager.Train(training);
+        compiled.Train(training);
+        var x = Tensor.Randn([6, 8], generator: new Generator(15));
+        var eagerX = x.Clone().RequiresGrad_();
+        var compiledX = x.Clone().RequiresGrad_();
+        long calls = CompiledDispatch.CompiledCalls;
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            Torch.ManualSeed(16);
+            var expected = emitted.Eager(eager, eagerX);
+            Torch.ManualSeed(16);
+            var actual = EmittedModel.Compiled(compiled, compiledX);
+            Assert.Null(CompiledDispatch.LastFallback);
+            Assert.Equal(1, CompiledDispatch.CompiledCalls - calls);
+            Close(expected, actual, "output");
+            expected.Square().Sum().Backward();
+            actual.Square().Sum().Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        Close(eagerX.Grad!, compiledX.Grad!, "grad x");
+        foreach (var ((name, e), (_, c)) in eager.NamedParameters().Zip(compiled.NamedParameters()))
+        {
+            Close(e.Grad!, c.Grad!, "grad " + name);
         }
     }
 

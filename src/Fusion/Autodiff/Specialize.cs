@@ -16,15 +16,31 @@ public static class Specialize
     /// (<c>(x - mean) * rsqrt(var + eps) * weight + bias</c>), which fusion then merges with their
     /// neighbours. Training: the graph is returned as it is (batch statistics, random masks).
     /// </summary>
-    public static IrGraph ForMode(IrGraph graph, bool training)
+    public static IrGraph ForMode(IrGraph graph, bool training) => ForVariant(graph, training, new Dictionary<string, bool>());
+
+    /// <summary>
+    /// As <see cref="ForMode"/>, and each <c>flag_select</c> (a branch on a readonly bool field) becomes the input
+    /// its field's value in <paramref name="flags"/> picks.
+    /// </summary>
+    /// <exception cref="ArgumentException">The graph branches on a field <paramref name="flags"/> has no value for.</exception>
+    public static IrGraph ForVariant(IrGraph graph, bool training, IReadOnlyDictionary<string, bool> flags)
     {
-        bool selects = graph.Nodes.Any(n => n.Op == ModeOps.TrainingSelect);
+        int? Kept(IrNode node) => node.Op switch
+        {
+            ModeOps.TrainingSelect => training ? 0 : 1,
+            ModeOps.FlagSelect => flags.TryGetValue(node.Attrs.Text("flag"), out bool value)
+                ? value ? 0 : 1
+                : throw new ArgumentException($"{graph.Name}: node %{node.Id} branches on '{node.Attrs.Text("flag")}', which has no value here"),
+            _ => null,
+        };
+
+        bool selects = graph.Nodes.Any(n => Kept(n) is not null);
         if (training && !selects)
         {
             return graph;
         }
 
-        HashSet<int> dropped = selects ? OnlyForTheOtherMode(graph, training) : [];
+        HashSet<int> dropped = selects ? OnlyForTheOtherArms(graph, Kept) : [];
         var builder = new GraphBuilder(graph.Name);
         var copier = new GraphCopier(builder);
         foreach (IrNode node in graph.Nodes)
@@ -36,8 +52,8 @@ public static class Specialize
 
             switch (node.Op)
             {
-                case ModeOps.TrainingSelect:
-                    copier.Bind(node.Result, copier[node.Inputs[training ? 0 : 1]]);
+                case ModeOps.TrainingSelect or ModeOps.FlagSelect:
+                    copier.Bind(node.Result, copier[node.Inputs[Kept(node)!.Value]]);
                     break;
                 case "dropout" when !training:
                     copier.Bind(node.Result, copier[node.Inputs[0]]);
@@ -60,18 +76,18 @@ public static class Specialize
     }
 
     /// <summary>
-    /// The computed nodes the outputs need only through the input that a <c>training_select</c> drops in this
-    /// mode (the other arm of a branch on Training): they are not run, as the eager branch would not run them.
+    /// The computed nodes the outputs need only through the inputs that the selects drop in this variant (the
+    /// other arms of branches on Training or on a field): they are not run, as the eager branch would not run them.
     /// A node no output needed before (an unused batch norm) is not one of them, so it stays as it was.
     /// </summary>
-    private static HashSet<int> OnlyForTheOtherMode(IrGraph graph, bool training)
+    private static HashSet<int> OnlyForTheOtherArms(IrGraph graph, Func<IrNode, int?> kept)
     {
-        bool[] before = Needed(graph, null), after = Needed(graph, training);
+        bool[] before = Needed(graph, _ => null), after = Needed(graph, kept);
         return new HashSet<int>(graph.Nodes.Where(n => before[n.Id] && !after[n.Id] && !SourceOps.IsSource(n.Op)).Select(n => n.Id));
     }
 
-    /// <summary>Which nodes the outputs reach through their inputs; with a mode, through the kept input of each select only.</summary>
-    private static bool[] Needed(IrGraph graph, bool? training)
+    /// <summary>Which nodes the outputs reach through their inputs; through the kept input only, where <paramref name="kept"/> names one.</summary>
+    private static bool[] Needed(IrGraph graph, Func<IrNode, int?> kept)
     {
         var needed = new bool[graph.Nodes.Count];
         foreach (Value output in graph.Outputs)
@@ -88,7 +104,7 @@ public static class Specialize
                 continue;
             }
 
-            IEnumerable<Value> inputs = node.Op == ModeOps.TrainingSelect && training is { } mode ? [node.Inputs[mode ? 0 : 1]] : node.Inputs;
+            IEnumerable<Value> inputs = kept(node) is { } only ? [node.Inputs[only]] : node.Inputs;
             foreach (Value input in inputs)
             {
                 needed[input.Node] = true;

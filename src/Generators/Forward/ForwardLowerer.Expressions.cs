@@ -74,8 +74,8 @@ internal sealed partial class ForwardLowerer
             case IUnaryOperation unary:
                 return Unary(unary, Lower(unary.Operand, frame));
 
-            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when TrainingCondition(conditional.Condition) is { } whenTrueIsTraining:
-                return LowerModeConditional(conditional, whenTrueIsTraining, whenFalse, frame);
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when BranchChoice(conditional.Condition, frame) is { } choice:
+                return LowerBothValues(conditional, choice.Choice, choice.WhenTrueIsFirst, whenFalse, frame);
 
             case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
                 return ConditionValue(conditional.Condition, frame, conditional.Syntax) ? Lower(conditional.WhenTrue, frame) : Lower(whenFalse, frame);

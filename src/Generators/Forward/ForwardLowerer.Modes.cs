@@ -6,66 +6,103 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DeepGen.Generators;
 
 /// <summary>
-/// Branches on the module's train/eval mode: <c>if (Training)</c>, <c>if (!Training)</c> and
-/// <c>Training ? a : b</c> lower both arms; each tensor they leave different is joined by a
-/// <c>training_select</c>, which specialising the graph to train or eval mode resolves (the generated train and
-/// eval methods, which the dispatch already picks between by <c>Training</c>), dropping what only the other arm
-/// needed.
+/// Branches on what is fixed for a call but known only at run time: the module's train/eval mode
+/// (<c>if (Training)</c>, <c>if (!Training)</c>, <c>Training ? a : b</c>) and the model's own readonly bool
+/// fields set by its constructor (<c>if (residual)</c>). Both arms are lowered; each tensor they leave different
+/// is joined by a <c>training_select</c> or <c>flag_select</c>, which specialising the graph resolves: the
+/// emitter compiles one graph per mode and field values, and the dispatch picks one by <c>Training</c> and the
+/// fields, so a branch is resolved per call and per instance, dropping what only the other arm needed.
 /// </summary>
 internal sealed partial class ForwardLowerer
 {
     /// <summary>Why a condition that reads Training in any other way is known only at run time.</summary>
     private const string TrainingInCondition = "the train/eval mode (Training) inside a larger condition or value; only `if (Training)`, `if (!Training)` and `Training ? a : b` compile both modes";
 
-    /// <summary>True for <c>Training</c>, false for <c>!Training</c> (the model's own mode), else null.</summary>
-    private static bool? TrainingCondition(IOperation condition) => condition switch
+    /// <summary>At most this many fields are branched on per model: each doubles the compiled variants.</summary>
+    private const int MaxFlags = 3;
+
+    private readonly HashSet<string> flags = new(StringComparer.Ordinal);
+
+    /// <summary>What the two arms of a branch are, and the op that joins their values.</summary>
+    private sealed record ArmChoice(string Op, Attrs? Attrs, string First, string Second, string Construct);
+
+    private static readonly ArmChoice ModeChoice = new(ModeOps.TrainingSelect, null, "in train mode", "in eval mode", "the `if` on Training");
+
+    /// <summary>
+    /// For <c>Training</c> or <c>!Training</c> (the model's own mode), or a readonly bool field of the top-level
+    /// model whose value is set at run time (or its negation): the choice, and whether the condition is true
+    /// in the choice's first arm; else null.
+    /// </summary>
+    private (ArmChoice Choice, bool WhenTrueIsFirst)? BranchChoice(IOperation condition, Frame frame)
     {
-        IPropertyReferenceOperation { Property.Name: "Training", Instance: null or IInstanceReferenceOperation } property
-            when IsModuleType(property.Property.ContainingType) => true,
-        IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: var inner } when TrainingCondition(inner) is { } negated => !negated,
-        _ => null,
-    };
-
-    /// <summary>Runs both arms of an <c>if</c> on the mode, each on its own copy of the locals, and joins them.</summary>
-    private void RunModeBranch(IConditionalOperation branch, bool whenTrueIsTraining, Frame frame)
-    {
-        Frame train = Fork(frame), eval = Fork(frame);
-        IOperation? trainArm = whenTrueIsTraining ? branch.WhenTrue : branch.WhenFalse;
-        IOperation? evalArm = whenTrueIsTraining ? branch.WhenFalse : branch.WhenTrue;
-        if (trainArm is not null)
+        switch (condition)
         {
-            Run(trainArm, train);
-        }
-
-        if (evalArm is not null)
-        {
-            Run(evalArm, eval);
-        }
-
-        if ((train.Result is null) != (eval.Result is null))
-        {
-            throw Break(branch.Syntax, "the `if` on Training", "returns in one mode and goes on in the other", HeaderLocation(branch.Syntax));
-        }
-
-        if (train.Result is not null)
-        {
-            frame.Result = Join(train.Result, eval.Result!, "the returned value", branch.Syntax);
-        }
-
-        // locals declared inside an arm end with it; the others may have been assigned in either arm
-        foreach (ISymbol local in train.Locals.Keys.Where(eval.Locals.ContainsKey).ToList())
-        {
-            frame.Locals[local] = Join(train.Locals[local], eval.Locals[local], $"'{local.Name}'", branch.Syntax);
+            case IPropertyReferenceOperation { Property.Name: "Training", Instance: null or IInstanceReferenceOperation } property
+                when IsModuleType(property.Property.ContainingType):
+                return (ModeChoice, true);
+            case IFieldReferenceOperation { Field: { IsReadOnly: true, IsStatic: false, Type.SpecialType: SpecialType.System_Boolean } field, Instance: null or IInstanceReferenceOperation }
+                when !frame.Model.IsInlined && SymbolEqualityComparer.Default.Equals(field.ContainingType, frame.Model.Type)
+                    && TryMemberValue(field, frame.Model) is null or UnknownOperand:
+                return (new ArmChoice(ModeOps.FlagSelect, Attrs.Empty.With("flag", field.Name), $"when '{field.Name}' is true", $"when '{field.Name}' is false", $"the `if` on '{field.Name}'"), true);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: var inner } when BranchChoice(inner, frame) is { } negated:
+                return (negated.Choice, !negated.WhenTrueIsFirst);
+            default:
+                return null;
         }
     }
 
-    /// <summary><c>Training ? a : b</c>: both lowered, joined.</summary>
-    private Operand LowerModeConditional(IConditionalOperation conditional, bool whenTrueIsTraining, IOperation whenFalse, Frame frame)
+    /// <summary>Runs both arms of an <c>if</c>, each on its own copy of the locals, and joins them.</summary>
+    private void RunBothArms(IConditionalOperation branch, ArmChoice choice, bool whenTrueIsFirst, Frame frame)
     {
+        Count(choice, branch.Syntax);
+        Frame first = Fork(frame), second = Fork(frame);
+        IOperation? firstArm = whenTrueIsFirst ? branch.WhenTrue : branch.WhenFalse;
+        IOperation? secondArm = whenTrueIsFirst ? branch.WhenFalse : branch.WhenTrue;
+        if (firstArm is not null)
+        {
+            Run(firstArm, first);
+        }
+
+        if (secondArm is not null)
+        {
+            Run(secondArm, second);
+        }
+
+        if ((first.Result is null) != (second.Result is null))
+        {
+            throw Break(branch.Syntax, choice.Construct, $"returns {(first.Result is null ? choice.Second : choice.First)} and goes on otherwise", HeaderLocation(branch.Syntax));
+        }
+
+        if (first.Result is not null)
+        {
+            frame.Result = Join(choice, first.Result, second.Result!, "the returned value", branch.Syntax);
+        }
+
+        // locals declared inside an arm end with it; the others may have been assigned in either arm
+        foreach (ISymbol local in first.Locals.Keys.Where(second.Locals.ContainsKey).ToList())
+        {
+            frame.Locals[local] = Join(choice, first.Locals[local], second.Locals[local], $"'{local.Name}'", branch.Syntax);
+        }
+    }
+
+    /// <summary><c>Training ? a : b</c>, <c>residual ? a : b</c>: both lowered, joined.</summary>
+    private Operand LowerBothValues(IConditionalOperation conditional, ArmChoice choice, bool whenTrueIsFirst, IOperation whenFalse, Frame frame)
+    {
+        Count(choice, conditional.Syntax);
         Operand whenTrue = Lower(conditional.WhenTrue, frame), otherwise = Lower(whenFalse, frame);
-        return whenTrueIsTraining
-            ? Join(whenTrue, otherwise, $"`{Short(conditional.Syntax)}`", conditional.Syntax)
-            : Join(otherwise, whenTrue, $"`{Short(conditional.Syntax)}`", conditional.Syntax);
+        string what = $"`{Short(conditional.Syntax)}`";
+        return whenTrueIsFirst
+            ? Join(choice, whenTrue, otherwise, what, conditional.Syntax)
+            : Join(choice, otherwise, whenTrue, what, conditional.Syntax);
+    }
+
+    /// <summary>Notes a field branched on; a model may branch on <see cref="MaxFlags"/> of them.</summary>
+    private void Count(ArmChoice choice, SyntaxNode syntax)
+    {
+        if (choice.Attrs is { } attrs && flags.Add(attrs.Text("flag")) && flags.Count > MaxFlags)
+        {
+            throw Break(syntax, choice.Construct, $"is a branch on a field beyond the first {MaxFlags} ({string.Join(", ", flags.Take(MaxFlags))}); each doubles the compiled variants", HeaderLocation(syntax));
+        }
     }
 
     private static Frame Fork(Frame frame)
@@ -84,35 +121,35 @@ internal sealed partial class ForwardLowerer
         return copy;
     }
 
-    /// <summary>One operand for what the train arm left (<paramref name="train"/>) and the eval arm left.</summary>
-    private Operand Join(Operand train, Operand eval, string what, SyntaxNode syntax)
+    /// <summary>One operand for what the first arm left and what the second arm left.</summary>
+    private Operand Join(ArmChoice choice, Operand first, Operand second, string what, SyntaxNode syntax)
     {
-        if (ReferenceEquals(train, eval))
+        if (ReferenceEquals(first, second))
         {
-            return train;
+            return first;
         }
 
-        if (train is TensorOperand t && eval is TensorOperand e)
+        if (first is TensorOperand a && second is TensorOperand b)
         {
-            if (t.Value == e.Value)
+            if (a.Value == b.Value)
             {
-                return train;
+                return first;
             }
 
-            TensorType trainType = builder.TypeOf(t.Value), evalType = builder.TypeOf(e.Value);
-            if (trainType != evalType)
+            TensorType firstType = builder.TypeOf(a.Value), secondType = builder.TypeOf(b.Value);
+            if (firstType != secondType)
             {
-                throw Break(syntax, what, $"is {trainType} in train mode but {evalType} in eval mode; the compiled graph needs one type", HeaderLocation(syntax));
+                throw Break(syntax, what, $"is {firstType} {choice.First} but {secondType} {choice.Second}; the compiled graph needs one type", HeaderLocation(syntax));
             }
 
-            return new TensorOperand(Emit(ModeOps.TrainingSelect, [t.Value, e.Value], null, syntax));
+            return new TensorOperand(Emit(choice.Op, [a.Value, b.Value], choice.Attrs, syntax));
         }
 
-        if (train is NumberOperand { Value: var a } && eval is NumberOperand { Value: var b } && a.Equals(b))
+        if (first is NumberOperand { Value: var x } && second is NumberOperand { Value: var y } && x.Equals(y))
         {
-            return train;
+            return first;
         }
 
-        throw Break(syntax, what, "differs between train and eval mode and is not a tensor, so it cannot be chosen at run time", HeaderLocation(syntax));
+        throw Break(syntax, what, $"differs between the arms ({choice.First} and {choice.Second}) and is not a tensor, so it cannot be chosen at run time", HeaderLocation(syntax));
     }
 }

@@ -276,8 +276,8 @@ internal sealed partial class ForwardLowerer
                 NoteShape(frame, returned.Syntax, "return", frame.Result);
                 break;
 
-            case IConditionalOperation conditional when TrainingCondition(conditional.Condition) is { } whenTrueIsTraining:
-                RunModeBranch(conditional, whenTrueIsTraining, frame);
+            case IConditionalOperation conditional when BranchChoice(conditional.Condition, frame) is { } choice:
+                RunBothArms(conditional, choice.Choice, choice.WhenTrueIsFirst, frame);
                 break;
 
             case IConditionalOperation conditional:
@@ -437,7 +437,7 @@ internal sealed partial class ForwardLowerer
         {
             if (operation is IFieldReferenceOperation { Field: { IsStatic: false, IsConst: false } field } && TryMemberValue(field, frame.Model) is null or UnknownOperand)
             {
-                return $"the field '{field.Name}', whose value is set at run time; branches resolved per instance are a later step";
+                return $"the field '{field.Name}', whose value is set at run time; a branch is resolved per instance only on a readonly bool field of the model itself, tested alone (`if ({field.Name})`, `if (!{field.Name})`)";
             }
         }
 

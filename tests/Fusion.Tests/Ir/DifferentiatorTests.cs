@@ -223,4 +223,23 @@ public class DifferentiatorTests
         Assert.Contains("training_select", error.Message, StringComparison.Ordinal);
         Assert.Contains("the train-mode value is f32[B, 4] but the eval-mode value is f32[B]; both modes must give one type", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_branch_on_a_field_keeps_the_arm_its_value_picks_and_needs_that_value()
+    {
+        var g = new GraphBuilder("Flag.Forward");
+        Value x = g.Input("x", TensorType.Of(ScalarType.Float32, B, Dim.Constant(4)));
+        Value h = g.Op("relu", [x]);
+        g.Output(g.Op(ModeOps.FlagSelect, [g.Op("add", [h, x]), h], Attrs.Empty.With("flag", "residual")));
+        IrGraph graph = g.Build();
+
+        IrGraph on = Specialize.ForVariant(graph, training: true, new Dictionary<string, bool> { ["residual"] = true });
+        IrGraph off = Specialize.ForVariant(graph, training: false, new Dictionary<string, bool> { ["residual"] = false });
+
+        Assert.Equal("add", on.Nodes[on.Outputs[0].Node].Op);
+        Assert.Equal("relu", off.Nodes[off.Outputs[0].Node].Op);
+        Assert.DoesNotContain(off.Nodes, n => n.Op == "add");
+        ArgumentException error = Assert.Throws<ArgumentException>(() => Specialize.ForMode(graph, training: true));
+        Assert.Equal("Flag.Forward: node %3 branches on 'residual', which has no value here", error.Message);
+    }
 }

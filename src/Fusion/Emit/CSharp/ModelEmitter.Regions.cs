@@ -183,29 +183,15 @@ public static partial class ModelEmitter
         int count = modes[0].Graphs.UserOutputs;
         string n = count.ToString(CultureInfo.InvariantCulture);
         string arguments = string.Join(", ", forward.Arguments.Select(a => Identifier(a.Attrs.Text("name"))));
-        Mode train = modes[0];
-        Mode eval = modes[modes.Length - 1];
         string Record(Mode mode) =>
             $"Tape.RecordEach(\"{typeName}.{mode.BackwardMethod}\", outputs, inputs, results[{n}..], (grads, saved, needs) => {mode.BackwardMethod}(grads, saved, needs))";
 
         w.Line("CompiledDispatch.Compiled();");
         WriteTapeInputs(w, modes);
-        w.Line(modes.Length == 1
-            ? $"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same"
-            : $"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");
+        WriteResults(w, modes, arguments);
         w.Line($"Tensor[] outputs = results[..{n}];");
         w.Open("if (Tape.IsRecording(inputs))");
-        if (modes.Length == 1)
-        {
-            w.Line($"outputs = {Record(train)};");
-        }
-        else
-        {
-            w.Line("outputs = Training");
-            w.Line($"    ? {Record(train)}");
-            w.Line($"    : {Record(eval)};");
-        }
-
+        WriteChoice(w, "outputs = ", modes, Record);
         w.Close();
         w.Line();
         w.Line($"return ({string.Join(", ", Enumerable.Range(0, count).Select(i => $"outputs[{i.ToString(CultureInfo.InvariantCulture)}]"))});");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DeepGen.Fusion.Autodiff;
 using DeepGen.Fusion.Ir;
+using DeepGen.Fusion.Ops;
 using DeepGen.Fusion.Schedule;
 
 namespace DeepGen.Fusion.Emit.CSharp;
@@ -48,13 +49,66 @@ public static partial class ModelEmitter
         return w.ToString();
     }
 
-    /// <summary>The train and eval modes of <paramref name="forward"/>: one when eval mode changes nothing (no dropout, no batch norm).</summary>
+    /// <summary>
+    /// The train and eval modes of <paramref name="forward"/> (one when eval mode changes nothing: no dropout, no
+    /// batch norm, no branch on Training), for each combination of the readonly bool fields it branches on
+    /// (<c>flag_select</c>), each with the condition that picks it; the last one's is null (otherwise).
+    /// </summary>
     private static Mode[] Modes(IrGraph forward, string suffix)
     {
-        IrGraph trainGraph = Specialize.ForMode(forward, training: true);
-        IrGraph evalGraph = Specialize.ForMode(forward, training: false);
-        Mode train = Mode.Of(trainGraph.Equals(evalGraph) ? string.Empty : "Train", suffix, trainGraph);
-        return trainGraph.Equals(evalGraph) ? [train] : [train, Mode.Of("Eval", suffix, evalGraph)];
+        List<string> flags = forward.Nodes.Where(n => n.Op == ModeOps.FlagSelect).Select(n => n.Attrs.Text("flag")).Distinct(StringComparer.Ordinal).ToList();
+        var modes = new List<Mode>();
+        for (int combination = 0; combination < 1 << flags.Count; combination++)
+        {
+            // true before false, so a model with one flag lists its "on" methods first
+            var values = flags.Select((flag, i) => (Flag: flag, Value: (combination >> i & 1) == 0)).ToList();
+            var byName = values.ToDictionary(v => v.Flag, v => v.Value, StringComparer.Ordinal);
+            string name = string.Concat(values.Select(v => (v.Value ? string.Empty : "No") + char.ToUpperInvariant(v.Flag[0]) + v.Flag.Substring(1)));
+            // this.field: a Forward argument of the same name would hide the field in the dispatch
+            string? condition = values.Count == 0 ? null : string.Join(" && ", values.Select(v => (v.Value ? "this." : "!this.") + v.Flag));
+            IrGraph trainGraph = Specialize.ForVariant(forward, training: true, byName);
+            IrGraph evalGraph = Specialize.ForVariant(forward, training: false, byName);
+            if (trainGraph.Equals(evalGraph))
+            {
+                modes.Add(Mode.Of(name, suffix, trainGraph, condition));
+                continue;
+            }
+
+            modes.Add(Mode.Of("Train" + name, suffix, trainGraph, condition is null ? "Training" : "Training && " + condition));
+            modes.Add(Mode.Of("Eval" + name, suffix, evalGraph, condition is null ? "!Training" : "!Training && " + condition));
+        }
+
+        modes[modes.Count - 1] = modes[modes.Count - 1] with { Condition = null };
+        return [.. modes];
+    }
+
+    /// <summary>
+    /// <c>c0 ? e0 : c1 ? e1 : ... : eN</c> over <paramref name="modes"/> (each mode's condition, the last one's
+    /// expression unconditional); just <c>e0</c> for one mode.
+    /// </summary>
+    private static string Choose(Mode[] modes, Func<Mode, string> expression) =>
+        string.Concat(modes.Take(modes.Length - 1).Select(m => $"{m.Condition} ? {expression(m)} : ")) + expression(modes[modes.Length - 1]);
+
+    /// <summary>
+    /// <see cref="Choose"/> after <paramref name="start"/> (<c>return </c>, <c>outputs = </c>): on one line when
+    /// <paramref name="inline"/> holds and there are at most two modes, else one line per mode.
+    /// </summary>
+    private static void WriteChoice(CodeWriter w, string start, Mode[] modes, Func<Mode, string> expression, bool inline = false)
+    {
+        if (modes.Length == 1 || (inline && modes.Length == 2))
+        {
+            w.Line(start + Choose(modes, expression) + ";");
+            return;
+        }
+
+        w.Line(start + modes[0].Condition);
+        w.Line($"    ? {expression(modes[0])}");
+        for (int i = 1; i < modes.Length - 1; i++)
+        {
+            w.Line($"    : {modes[i].Condition} ? {expression(modes[i])}");
+        }
+
+        w.Line($"    : {expression(modes[modes.Length - 1])};");
     }
 
     private static void WriteHeader(CodeWriter w, CSharpModel model)
@@ -144,12 +198,12 @@ public static partial class ModelEmitter
     /// <param name="Name">"Train", "Eval", or "" when one set of methods serves both modes.</param>
     /// <param name="Suffix">"" for a Forward compiled whole, the region's number for a region of a split one.</param>
     /// <param name="NoGradPlan">The forward alone, for calls that record nothing: no saved values to write or keep.</param>
-    private sealed record Mode(string Name, string Suffix, TrainingGraphs Graphs, FusionPlan ForwardPlan, FusionPlan BackwardPlan, FusionPlan NoGradPlan)
+    private sealed record Mode(string Name, string Suffix, TrainingGraphs Graphs, FusionPlan ForwardPlan, FusionPlan BackwardPlan, FusionPlan NoGradPlan, string? Condition)
     {
-        public static Mode Of(string name, string suffix, IrGraph specialised)
+        public static Mode Of(string name, string suffix, IrGraph specialised, string? condition)
         {
             TrainingGraphs graphs = Differentiator.Derive(specialised);
-            return new Mode(name, suffix, graphs, FusionPlanner.Plan(graphs.Forward), FusionPlanner.Plan(graphs.Backward), FusionPlanner.Plan(specialised));
+            return new Mode(name, suffix, graphs, FusionPlanner.Plan(graphs.Forward), FusionPlanner.Plan(graphs.Backward), FusionPlanner.Plan(specialised), condition);
         }
 
         public string ForwardMethod => "Compiled" + Name + "Forward" + Suffix;
@@ -207,26 +261,26 @@ public static partial class ModelEmitter
         IrGraph forward = modes[0].Graphs.Forward;
         string arguments = string.Join(", ", forward.Arguments.Select(a => Identifier(a.Attrs.Text("name"))));
         w.Line("CompiledDispatch.Compiled();");
-        Mode train = modes[0];
-        Mode eval = modes[modes.Length - 1];
         WriteTapeInputs(w, modes);
         w.Open("if (!Tape.IsRecording(inputs))");
-        w.Line(modes.Length == 1
-            ? $"return {train.NoGradMethod}({arguments});"
-            : $"return Training ? {train.NoGradMethod}({arguments}) : {eval.NoGradMethod}({arguments});");
+        WriteChoice(w, "return ", modes, m => $"{m.NoGradMethod}({arguments})", inline: true);
         w.Close();
         w.Line();
+        WriteResults(w, modes, arguments);
+        WriteChoice(w, "return ", modes, m =>
+            $"Tape.Record(\"{typeName}.{m.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {m.BackwardMethod}([grad], saved, needs){Recyclable(m)})");
+    }
+
+    /// <summary><c>Tensor[] results = </c> the forward of the mode that applies.</summary>
+    private static void WriteResults(CodeWriter w, Mode[] modes, string arguments)
+    {
         if (modes.Length == 1)
         {
-            w.Line($"Tensor[] results = {train.ForwardMethod}({arguments}); // train and eval mode compute the same");
-            w.Line($"return Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs){Recyclable(train)});");
+            w.Line($"Tensor[] results = {modes[0].ForwardMethod}({arguments}); // train and eval mode compute the same");
             return;
         }
 
-        w.Line($"Tensor[] results = Training ? {train.ForwardMethod}({arguments}) : {eval.ForwardMethod}({arguments});");
-        w.Line("return Training");
-        w.Line($"    ? Tape.Record(\"{typeName}.{train.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {train.BackwardMethod}([grad], saved, needs){Recyclable(train)})");
-        w.Line($"    : Tape.Record(\"{typeName}.{eval.BackwardMethod}\", results[0], inputs, results[1..], (grad, saved, needs) => {eval.BackwardMethod}([grad], saved, needs){Recyclable(eval)});");
+        WriteChoice(w, "Tensor[] results = ", modes, m => $"{m.ForwardMethod}({arguments})", inline: true);
     }
 
     /// <summary>
