@@ -183,6 +183,47 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>A stack of [Model] blocks in a module list whose length the constructor takes: the loop runs eagerly between compiled regions, each block compiled.</summary>
+    private const string StackSource = """
+        using System.Linq;
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Block : Module, ITensorModule
+        {
+            readonly Linear fc = new(8, 8);
+
+            public Tensor Forward([Shape("B, 8")] Tensor x) => x + F.Gelu(fc.Forward(x));
+        }
+
+        [Model]
+        public sealed partial class Stack : Module, ITensorModule
+        {
+            readonly Linear input = new(8, 8);
+            readonly ModuleList<Block> blocks;
+            readonly Linear head = new(8, 4);
+
+            public Stack() : this(3)
+            {
+            }
+
+            public Stack(int depth) => blocks = new(Enumerable.Range(0, depth).Select(_ => new Block()));
+
+            public Tensor Forward([Shape("B, 8")] Tensor x)
+            {
+                var h = F.Relu(input.Forward(x));
+                foreach (Block block in blocks)
+                {
+                    h = block.Forward(h);
+                }
+
+                return head.Forward(h);
+            }
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
@@ -369,6 +410,40 @@ public class CompiledModelTests
             var actual = EmittedModel.Compiled(compiled, compiledX);
             Assert.Null(CompiledDispatch.LastFallback);
             Assert.Equal(1, CompiledDispatch.CompiledCalls - calls);
+            Close(expected, actual, "output");
+            expected.Square().Sum().Backward();
+            actual.Square().Sum().Backward();
+        }
+        finally
+        {
+            CompiledDispatch.ThrowOnFallback = false;
+        }
+
+        Close(eagerX.Grad!, compiledX.Grad!, "grad x");
+        foreach (var ((name, e), (_, c)) in eager.NamedParameters().Zip(compiled.NamedParameters()))
+        {
+            Close(e.Grad!, c.Grad!, "grad " + name);
+        }
+    }
+
+    [Fact]
+    public void A_loop_over_a_module_list_runs_between_compiled_regions_with_each_block_compiled()
+    {
+        EmittedModel emitted = EmittedModel.Build("Stack", StackSource);
+        Assert.Contains("CompiledDispatch.Forward(block, h, static (model, input) => model.Forward(input))", emitted.Generated, StringComparison.Ordinal);
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        compiled.LoadStateDict(eager.StateDict());
+        var x = Tensor.Randn([5, 8], generator: new Generator(17));
+        var eagerX = x.Clone().RequiresGrad_();
+        var compiledX = x.Clone().RequiresGrad_();
+        long calls = CompiledDispatch.CompiledCalls;
+        CompiledDispatch.ThrowOnFallback = true;
+        try
+        {
+            var expected = emitted.Eager(eager, eagerX);
+            var actual = EmittedModel.Compiled(compiled, compiledX);
+            Assert.Equal(2 + 3, CompiledDispatch.CompiledCalls - calls); // the two regions and the three blocks
             Close(expected, actual, "output");
             expected.Square().Sum().Backward();
             actual.Square().Sum().Backward();

@@ -32,8 +32,9 @@ internal sealed class EmittedModel
             .WithOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new ModelGenerator().AsSourceGenerator()], parseOptions: TestInputs.ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation withGenerated, out _);
-        string generated = driver.GetRunResult().Results.Single().GeneratedSources
-            .Single(s => s.HintName.EndsWith(".Forward.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        var sources = driver.GetRunResult().Results.Single().GeneratedSources;
+        string generated = sources.SingleOrDefault(s => s.HintName == $"Demo.{className}.Forward.g.cs").SourceText?.ToString()
+            ?? throw new InvalidOperationException($"No compiled Forward for {className} among the generated files ({string.Join(", ", sources.Select(s => s.HintName))}); the generator said: {string.Join("\n", driver.GetRunResult().Diagnostics)}");
         using var image = new MemoryStream();
         var result = withGenerated.Emit(image);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();

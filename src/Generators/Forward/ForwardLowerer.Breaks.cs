@@ -158,6 +158,13 @@ internal sealed partial class ForwardLowerer
 
         foreach (IOperation operation in statement.DescendantsAndSelf())
         {
+            if (operation is IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation { Symbol: var element } } loop && ListElement(loop, frame) is { } module)
+            {
+                // a loop over a module list: the body is typed as if it ran once, on a block of the list
+                aside.Locals[element] = module;
+                continue;
+            }
+
             (ISymbol Local, Func<Operand> Value)? assignment = operation switch
             {
                 IVariableDeclaratorOperation declarator when (declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer) is { } initializer
@@ -213,6 +220,26 @@ internal sealed partial class ForwardLowerer
         }
 
         return null;
+    }
+
+    /// <summary>A block of the model's <c>ModuleList&lt;T&gt;</c> field that <paramref name="loop"/> walks, or null.</summary>
+    private static ModuleOperand? ListElement(IForEachLoopOperation loop, Frame frame)
+    {
+        IOperation collection = loop.Collection;
+        while (collection is IConversionOperation conversion)
+        {
+            collection = conversion.Operand;
+        }
+
+        ISymbol? member = collection switch
+        {
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+            IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+            _ => null,
+        };
+        return member is not null && collection.Type is INamedTypeSymbol { TypeArguments.Length: 1 } list && IsDeepGenType(list, "ModuleList")
+            ? new ModuleOperand(member, list.TypeArguments[0], frame.Model, isListElement: true)
+            : null;
     }
 
     /// <summary>
@@ -434,10 +461,21 @@ internal sealed partial class ForwardLowerer
 
     private static readonly Regex LineNumber = new(@" at line \d+", RegexOptions.CultureInvariant);
 
-    /// <summary>The source text from <paramref name="first"/> to <paramref name="last"/>, re-indented to column 0.</summary>
+    /// <summary>
+    /// The source text from <paramref name="first"/> to <paramref name="last"/>, re-indented to column 0, with each
+    /// call of a [Model] sub-model's one-tensor Forward sent through <c>CompiledDispatch.Forward</c>, so that a
+    /// block called from eager code (a loop over a module list) still runs its own compiled graph.
+    /// </summary>
     private EagerPart Verbatim(SyntaxNode first, SyntaxNode last, string reason)
     {
-        string text = first.SyntaxTree.GetText(cancellationToken).ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(first.SpanStart, last.Span.End));
+        var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(first.SpanStart, last.Span.End);
+        string text = first.SyntaxTree.GetText(cancellationToken).ToString(span);
+        foreach ((InvocationExpressionSyntax call, string dispatched) in SubModelCalls(first, span).OrderByDescending(c => c.Call.SpanStart))
+        {
+            int start = call.SpanStart - span.Start;
+            text = text.Substring(0, start) + dispatched + text.Substring(start + call.Span.Length);
+        }
+
         int indent = first.GetLocation().GetLineSpan().StartLinePosition.Character;
         string[] lines = text.Replace("\r\n", "\n").Split('\n');
         for (int i = 1; i < lines.Length; i++)
@@ -456,6 +494,34 @@ internal sealed partial class ForwardLowerer
             string.Join("\n", lines),
             LineNumber.Replace(reason, string.Empty),
             nullable.AnnotationsEnabled() && nullable.WarningsEnabled());
+    }
+
+    /// <summary>
+    /// The outermost calls <c>block.Forward(h)</c> within <paramref name="span"/> on a [Model] class's own
+    /// one-tensor Forward, each with its text through the compiled dispatch.
+    /// </summary>
+    private IEnumerable<(InvocationExpressionSyntax Call, string Dispatched)> SubModelCalls(SyntaxNode first, Microsoft.CodeAnalysis.Text.TextSpan span)
+    {
+        SemanticModel model = Model(first.SyntaxTree);
+        var calls = new List<(InvocationExpressionSyntax, string)>();
+        foreach (InvocationExpressionSyntax call in first.Parent!.DescendantNodes(span).OfType<InvocationExpressionSyntax>())
+        {
+            if (!span.Contains(call.Span)
+                || call.Expression is not MemberAccessExpressionSyntax { Expression: var receiver, Name.Identifier.ValueText: "Forward" }
+                || receiver is ThisExpressionSyntax or BaseExpressionSyntax
+                || call.ArgumentList.Arguments.Count != 1
+                || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { IsStatic: false, Parameters.Length: 1 } method
+                || !method.ContainingType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName)
+                || !SymbolEqualityComparer.Default.Equals(FindForward(method.ContainingType), method)
+                || calls.Any(c => c.Item1.Span.Contains(call.Span)))
+            {
+                continue;
+            }
+
+            calls.Add((call, $"CompiledDispatch.Forward({receiver}, {call.ArgumentList.Arguments[0].Expression}, static (model, input) => model.Forward(input))"));
+        }
+
+        return calls;
     }
 
     /// <summary>The locals and parameters that <paramref name="statements"/> read (a plain assignment's target is not read).</summary>

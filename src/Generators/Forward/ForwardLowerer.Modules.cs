@@ -168,18 +168,21 @@ internal sealed partial class ForwardLowerer
             throw Break(call.Syntax, $"`{Short(call.Syntax)}`", $"nests sub-models more than {MaxInlineDepth} deep");
         }
 
-        if (Creation(module.Member, module.Owner.Type) is not IObjectCreationOperation creation || !SymbolEqualityComparer.Default.Equals(creation.Type, model))
-        {
-            throw Break(call.Syntax, $"the sub-model '{module.Member.Name}'", "is not created with `new` once, in its initializer or a constructor");
-        }
-
-        var constructorFrame = new Frame(module.Owner, ".ctor", isConstructor: true);
         var arguments = new Dictionary<IParameterSymbol, Operand>(SymbolEqualityComparer.Default);
-        foreach (IArgumentOperation argument in creation.Arguments)
+        if (!module.IsListElement)
         {
-            if (argument.Parameter is { } parameter)
+            if (Creation(module.Member, module.Owner.Type) is not IObjectCreationOperation creation || !SymbolEqualityComparer.Default.Equals(creation.Type, model))
             {
-                arguments[parameter] = Lower(argument.Value, constructorFrame);
+                throw Break(call.Syntax, $"the sub-model '{module.Member.Name}'", "is not created with `new` once, in its initializer or a constructor");
+            }
+
+            var constructorFrame = new Frame(module.Owner, ".ctor", isConstructor: true);
+            foreach (IArgumentOperation argument in creation.Arguments)
+            {
+                if (argument.Parameter is { } parameter)
+                {
+                    arguments[parameter] = Lower(argument.Value, constructorFrame);
+                }
             }
         }
 

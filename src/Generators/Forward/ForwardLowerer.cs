@@ -298,7 +298,7 @@ internal sealed partial class ForwardLowerer
 
             case IForEachLoopOperation loop:
                 throw Break(loop.Syntax, "the `foreach`", IsDeepGenType(loop.Collection.Type, "ModuleList") || IsDeepGenType(loop.Collection.Type, "Sequential")
-                    ? "loops over a module list; compiling one graph per distinct block is a later step"
+                    ? "loops over a module list, so the loop runs eagerly (a [Model] block in it still runs its own compiled Forward)"
                     : "loops over a collection whose length is known only at run time", HeaderLocation(loop.Syntax));
 
             case IWhileLoopOperation loop:

@@ -44,14 +44,20 @@ internal sealed class ListOperand(IReadOnlyList<Operand> items) : Operand
     public IReadOnlyList<Operand> Items { get; } = items;
 }
 
-/// <summary>A sub-module of the model being lowered (a field or property whose type is a Module).</summary>
-internal sealed class ModuleOperand(ISymbol member, ITypeSymbol type, ModelScope owner) : Operand
+/// <summary>
+/// A sub-module of the model being lowered (a field or property whose type is a Module), or, with
+/// <paramref name="isListElement"/>, any block of such a <c>ModuleList&lt;T&gt;</c> (typed as T, made in a way the
+/// build does not see, so its constructor's arguments are unknown).
+/// </summary>
+internal sealed class ModuleOperand(ISymbol member, ITypeSymbol type, ModelScope owner, bool isListElement = false) : Operand
 {
     public ISymbol Member { get; } = member;
 
     public ITypeSymbol Type { get; } = type;
 
     public ModelScope Owner { get; } = owner;
+
+    public bool IsListElement { get; } = isListElement;
 }
 
 /// <summary>A value the lowering does not know at build time (a non-constant field, a run-time count).</summary>

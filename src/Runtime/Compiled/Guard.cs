@@ -103,6 +103,16 @@ public static class CompiledDispatch
     /// <summary>How many compiled forwards ran on this thread (to tell "compiled" from "no compiled code at all").</summary>
     public static long CompiledCalls => compiledCalls;
 
+    /// <summary>
+    /// <c>model.Forward(x)</c> in eager code that the generator copied between compiled regions (a loop over a
+    /// module list): the model's compiled dispatch when it has one (a [Model] whose Forward compiled implements
+    /// <see cref="ITensorModule"/>), else <paramref name="eager"/>, its own Forward. So each block of the loop runs
+    /// its one compiled graph per block class, and the loop itself runs around them.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static Tensor Forward<TModel>(TModel model, Tensor x, Func<TModel, Tensor, Tensor> eager) where TModel : class =>
+        model is ITensorModule compiled ? compiled.Forward(x) : eager(model, x);
+
     /// <summary>Notes that the compiled path ran.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static void Compiled()
