@@ -32,6 +32,12 @@ public abstract class Storage
     internal int TensorCount;
 
     /// <summary>
+    /// The tensors over this storage not disposed yet, plus the autograd saves holding it: once it falls to 0
+    /// through a Dispose, nothing can read the buffer any more (tensors never disposed keep it above 0).
+    /// </summary>
+    internal int Holders;
+
+    /// <summary>
     /// A zeroed storage, or with <paramref name="uninitialized"/> one whose contents are garbage: only for
     /// kernels that overwrite every element, where zeroing a big buffer first would cost a whole extra pass.
     /// </summary>
@@ -70,7 +76,8 @@ public sealed class Storage<T> : Storage where T : unmanaged
 
     /// <summary>The elements; throws once the array went back to the pool (see <see cref="StoragePool"/>).</summary>
     public T[] Data => data ?? throw new InvalidOperationException(
-        $"a {DType.Name()} storage of {length} elements was read after its memory went back to DeepGen's storage pool (a bug in the code that recycled it)");
+        $"a {DType.Name()} storage of {length} elements was read after its memory went back to DeepGen's storage pool: a tensor over it was read after " +
+        "it was disposed (by Dispose() or its DisposeScope; keep it with MoveToOuterDisposeScope() or DetachFromDisposeScope()), or the compiled path recycled a buffer still in use (a bug)");
 
     public override int Length => length;
 

@@ -53,11 +53,24 @@ internal static class StoragePool
         _ => false,
     };
 
-    static bool Recycle<T>(Tensor tensor, Storage<T> storage) where T : unmanaged
+    static bool Recycle<T>(Tensor tensor, Storage<T> storage) where T : unmanaged =>
+        Volatile.Read(ref storage.TensorCount) == 1 && tensor.OwnsWholeBufferOutsideAutograd && Take(storage);
+
+    /// <summary>Takes the buffer of a storage that nothing holds any more (every tensor over it disposed, no autograd save).</summary>
+    internal static void RecycleReleased(Storage storage)
+    {
+        switch (storage)
+        {
+            case Storage<float> s: Take(s); break;
+            case Storage<double> s: Take(s); break;
+            case Storage<long> s: Take(s); break;
+        }
+    }
+
+    static bool Take<T>(Storage<T> storage) where T : unmanaged
     {
         long size = (long)storage.Length * Unsafe.SizeOf<T>();
-        if (size < MinBytes || Volatile.Read(ref storage.TensorCount) != 1 || !tensor.OwnsWholeBufferOutsideAutograd) return false;
-        if (size > MaxBytes) return false;
+        if (size < MinBytes || size > MaxBytes) return false;
         lock (free)
         {
             if (bytes + size > MaxBytes)

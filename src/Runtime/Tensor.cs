@@ -6,7 +6,7 @@ namespace DeepGen;
 /// An n-dimensional array with a dtype, a shape, strides into a shared <see cref="Storage"/>, and an
 /// autograd history. Views (transpose, slices, expand...) share storage and cost no copy, as in PyTorch.
 /// </summary>
-public sealed partial class Tensor
+public sealed partial class Tensor : IDisposable
 {
     internal readonly Storage storage;
     internal readonly int[] shape;
@@ -20,6 +20,8 @@ public sealed partial class Tensor
         this.strides = strides;
         this.offset = offset;
         Interlocked.Increment(ref storage.TensorCount);
+        Interlocked.Increment(ref storage.Holders);
+        DisposeScope.Register(this);
     }
 
     /// <summary>A new contiguous tensor with zeroed storage.</summary>
@@ -83,9 +85,54 @@ public sealed partial class Tensor
     }
 
     /// <summary>Direct access to the storage array (CPU). The tensor's elements start at <see cref="offset"/>.</summary>
+    /// <exception cref="InvalidOperationException">The buffer went back to the pool: the tensor was disposed and nothing else held it.</exception>
     internal T[] Data<T>() where T : unmanaged =>
         storage is Storage<T> typed ? typed.Data
         : throw new InvalidOperationException($"tensor of dtype {DType.Name()} accessed as {DTypeOf<T>.Value.Name()}");
+
+    // ---- disposal ----
+
+    bool disposed;
+
+    /// <summary>The scope that will dispose this tensor, if any.</summary>
+    internal DisposeScope? Scope { get; set; }
+
+    /// <summary>Whether <see cref="Dispose()"/> ran (directly or through its scope).</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>
+    /// Gives up this tensor: once no other tensor over its storage and no autograd save holds the buffer, the
+    /// buffer goes back to the storage pool for reuse, and reading this tensor then throws. A leaf that
+    /// requires grad (a parameter) keeps its buffer. Calling it again does nothing.
+    /// </summary>
+    public void Dispose() => Dispose(recycleGraphBuffers: true);
+
+    /// <param name="recycleGraphBuffers">
+    /// Whether a buffer of the autograd graph (a tensor made by a recorded op) may go back to the pool: only when
+    /// the op's backward has run (its node released), since backward functions may read their inputs' buffers.
+    /// </param>
+    internal void Dispose(bool recycleGraphBuffers)
+    {
+        if (disposed) return;
+        disposed = true;
+        if (Scope is not null) DisposeScope.Keep(this);
+        bool graphDone = GradFn is null ? !RequiresGrad : recycleGraphBuffers && GradFn.IsReleased;
+        if (Interlocked.Decrement(ref storage.Holders) == 0 && graphDone) StoragePool.RecycleReleased(storage);
+    }
+
+    /// <summary>Moves this tensor from its dispose scope to the scope around that one (or out of all scopes); returns it.</summary>
+    public Tensor MoveToOuterDisposeScope()
+    {
+        Scope?.MoveOut(this, toOuter: true);
+        return this;
+    }
+
+    /// <summary>Takes this tensor out of its dispose scope: no scope disposes it; returns it.</summary>
+    public Tensor DetachFromDisposeScope()
+    {
+        Scope?.MoveOut(this, toOuter: false);
+        return this;
+    }
 
     /// <summary>The elements of a contiguous tensor as a span.</summary>
     internal Span<T> ContiguousSpan<T>() where T : unmanaged
@@ -127,8 +174,14 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>.</summary>
-    public Tensor? Grad { get; set; }
+    Tensor? grad;
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>; a gradient outlives any dispose scope.</summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set => grad = value is null ? null : DisposeScope.Keep(value);
+    }
 
     /// <summary>The node that produced this tensor, or null for a leaf.</summary>
     public Node? GradFn { get; internal set; }

@@ -5,6 +5,12 @@ namespace DeepGen;
 /// <summary>Process-wide switches with PyTorch's names: seeding, grad mode and the kernels' thread count.</summary>
 public static class Torch
 {
+    /// <summary>
+    /// Opens a <see cref="DisposeScope"/> on this thread: the tensors made until it is disposed are disposed
+    /// with it, and their buffers reused (TorchSharp's <c>torch.NewDisposeScope()</c>).
+    /// </summary>
+    public static DisposeScope NewDisposeScope() => new();
+
     /// <summary>Reseeds the default generator (PyTorch's <c>torch.manual_seed</c>).</summary>
     public static void ManualSeed(ulong seed) => Generator.Default.ManualSeed(seed);
 

@@ -15,6 +15,8 @@ internal sealed class SavedTensor
         this.tensor = tensor;
         this.owner = owner;
         version = tensor.Version;
+        // the save holds the buffer: a tensor disposed before the backward ran must not lose it to the pool
+        Interlocked.Increment(ref tensor.storage.Holders);
     }
 
     public Tensor Get()
@@ -31,5 +33,9 @@ internal sealed class SavedTensor
         return tensor;
     }
 
-    public void Release() => tensor = null;
+    public void Release()
+    {
+        if (tensor is { } held) Interlocked.Decrement(ref held.storage.Holders);
+        tensor = null;
+    }
 }

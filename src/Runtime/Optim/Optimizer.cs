@@ -208,7 +208,7 @@ public abstract class Optimizer
         var saved = stateDict.GetTensor(key, Name);
         if (!Shapes.Equal(saved.Shape, parameter.Shape))
             throw new ArgumentException($"{Name}: '{key}' has shape {Shapes.Format(saved.Shape)}, its parameter has shape {Shapes.Format(parameter.Shape)}");
-        var buffer = new Tensor(parameter.ShapeArray(), parameter.DType);
+        var buffer = DisposeScope.Keep(new Tensor(parameter.ShapeArray(), parameter.DType));
         Elementwise.CopyInto(buffer, saved, "load_state_dict");
         return buffer;
     }
