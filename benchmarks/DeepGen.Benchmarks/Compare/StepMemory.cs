@@ -33,6 +33,15 @@ internal static class StepMemory
         Harness.Emit(name + ".peak_live", SampledPeak(() => backward(forward()), steps: 10) / MiB, "MiB");
     }
 
+    /// <summary><c>NAME.alloc_per_step</c> of a whole step (its dispose scope inside it), averaged over 5 after one.</summary>
+    public static void EmitAllocated(string name, Action step)
+    {
+        step();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 5; i++) step();
+        Harness.Emit(name + ".alloc_per_step", (GC.GetTotalAllocatedBytes(precise: true) - before) / 5 / MiB, "MiB");
+    }
+
     static long SampledPeak(Action step, int steps)
     {
         long before = GC.GetTotalMemory(forceFullCollection: true), peak = before;

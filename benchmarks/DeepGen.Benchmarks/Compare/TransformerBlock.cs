@@ -71,6 +71,16 @@ internal sealed class TransformerBlock
                 block.Forward(xg, mask, sdpa).Backward(gy);
             }));
             StepMemory.Emit($"transformer.{label}", () => { ClearGrads(xg, block.parameters); return block.Forward(xg, mask, sdpa); }, y => y.Backward(gy));
+
+            // the same step inside a dispose scope: its buffers go back to the pool for the next step
+            Action scoped = () =>
+            {
+                using var scope = Torch.NewDisposeScope();
+                ClearGrads(xg, block.parameters);
+                block.Forward(xg, mask, sdpa).Backward(gy);
+            };
+            Harness.EmitMs($"transformer.{label}.scoped.fwdbwd", h.Time(scoped));
+            StepMemory.EmitAllocated($"transformer.{label}.scoped", scoped);
         }
     }
 

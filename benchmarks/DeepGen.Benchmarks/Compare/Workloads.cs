@@ -168,6 +168,23 @@ internal static class Workloads
         Harness.Emit("mlp.train_steps_per_s", 1e3 / t.Median, "steps/s");
         Harness.Emit("mlp.train_steps_per_s.best", 1e3 / t.Best, "steps/s");
 
+        // the same step inside a dispose scope: its buffers go back to the pool for the next step
+        Action scoped = () =>
+        {
+            using var scope = Torch.NewDisposeScope();
+            model.ZeroGrad();
+            F.CrossEntropy(model.Forward(xb), yb).Backward();
+            opt.Step();
+        };
+        Harness.EmitMs("mlp.scoped.train_step", h.Time(scoped));
+        StepMemory.EmitAllocated("mlp.scoped", scoped);
+        StepMemory.EmitAllocated("mlp", () =>
+        {
+            model.ZeroGrad();
+            F.CrossEntropy(model.Forward(xb), yb).Backward();
+            opt.Step();
+        });
+
         model.Eval();
         var x1 = Tensor.Randn(1, 784);
         using (Torch.NoGrad())
