@@ -18,8 +18,8 @@ public sealed class DisposeScope : IDisposable
     readonly HashSet<Tensor> tensors = new(ReferenceEqualityComparer.Instance);
     bool disposed;
 
-    // a tensor whose autograd graph was still to be run left the scope: its graph may read buffers of the
-    // scope's tensors through backward closures, so none of those go back to the pool
+    // a tensor whose autograd graph was still to be run left the scope: its backward functions may read any of
+    // the scope's tensors (a saved activation, a dropout mask), so none of their buffers go back to the pool
     bool graphEscaped;
 
     internal DisposeScope()
@@ -74,7 +74,7 @@ public sealed class DisposeScope : IDisposable
         foreach (var tensor in tensors)
         {
             tensor.Scope = null;
-            tensor.Dispose(recycleGraphBuffers: !graphEscaped);
+            tensor.Dispose(recycle: !graphEscaped);
         }
 
         tensors.Clear();

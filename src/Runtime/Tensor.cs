@@ -105,19 +105,20 @@ public sealed partial class Tensor : IDisposable
     /// buffer goes back to the storage pool for reuse, and reading this tensor then throws. A leaf that
     /// requires grad (a parameter) keeps its buffer. Calling it again does nothing.
     /// </summary>
-    public void Dispose() => Dispose(recycleGraphBuffers: true);
+    public void Dispose() => Dispose(recycle: true);
 
-    /// <param name="recycleGraphBuffers">
-    /// Whether a buffer of the autograd graph (a tensor made by a recorded op) may go back to the pool: only when
-    /// the op's backward has run (its node released), since backward functions may read their inputs' buffers.
+    /// <param name="recycle">
+    /// False when a graph still to be run left the scope: its backward functions may read any of the scope's
+    /// tensors (a dropout mask, say), so none of their buffers go back to the pool.
     /// </param>
-    internal void Dispose(bool recycleGraphBuffers)
+    internal void Dispose(bool recycle)
     {
         if (disposed) return;
         disposed = true;
         if (Scope is not null) DisposeScope.Keep(this);
-        bool graphDone = GradFn is null ? !RequiresGrad : recycleGraphBuffers && GradFn.IsReleased;
-        if (Interlocked.Decrement(ref storage.Holders) == 0 && graphDone) StoragePool.RecycleReleased(storage);
+        // a tensor made by a recorded op is free once its backward ran (its node released); a parameter never is
+        bool free = recycle && (GradFn is null ? !RequiresGrad : GradFn.IsReleased);
+        if (Interlocked.Decrement(ref storage.Holders) == 0 && free) StoragePool.RecycleReleased(storage);
     }
 
     /// <summary>Moves this tensor from its dispose scope to the scope around that one (or out of all scopes); returns it.</summary>
