@@ -119,6 +119,16 @@ internal sealed class TransformerBlock
                 compiled.Forward(xg).Backward(gy);
             }));
             StepMemory.Emit("transformer.compiled", () => { ClearGrads(xg, parameters); return compiled.Forward(xg); }, y => y.Backward(gy));
+
+            // the same step inside a dispose scope: what the compiled code does not recycle itself goes back too
+            Action scoped = () =>
+            {
+                using var scope = Torch.NewDisposeScope();
+                ClearGrads(xg, parameters);
+                compiled.Forward(xg).Backward(gy);
+            };
+            Harness.EmitMs("transformer.compiled.scoped.fwdbwd", h.Time(scoped));
+            StepMemory.EmitAllocated("transformer.compiled.scoped", scoped);
         }
         finally
         {
