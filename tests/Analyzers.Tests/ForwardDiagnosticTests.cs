@@ -56,6 +56,37 @@ public class ForwardDiagnosticTests
     }
 
     [Fact]
+    public async Task An_early_return_on_a_field_before_a_graph_break_keeps_the_whole_forward_eager()
+    {
+        var test = Verifiers.Generator(Model(
+            """
+                readonly Linear fc = new(16, 16);
+                readonly bool bare;
+
+                public Net(bool bare) => this.bare = bare;
+            """,
+            """
+                public Tensor Forward([Shape("B, 16")] Tensor x)
+                {
+                    var h = fc.Forward(x);
+                    if (bare)
+                    {
+                        return h;
+                    }
+
+                    {|#0:if (h.Sum().Item<float>() > 0)|}
+                    {
+                        h = F.Relu(h);
+                    }
+
+                    return fc.Forward(h);
+                }
+            """));
+        test.ExpectedDiagnostics.Add(DG0006(0, "Net", "the `if` at line 22 branches on a tensor's value, and compiled regions cannot go around it: a branch on Training or on a field returns early, and a compiled region cannot return"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Branches_on_fields_and_on_the_mode_inside_larger_conditions_are_reported()
     {
         var test = Verifiers.Generator(Model(

@@ -41,6 +41,7 @@ internal sealed partial class ForwardLowerer
         for (int i = 0; i < run.Statements.Length && frame.Result is null; i++)
         {
             var before = new Dictionary<ISymbol, Operand>(frame.Locals, SymbolEqualityComparer.Default);
+            Func<Operand, Operand>? earlyBefore = frame.EarlyReturns;
             run.LocalsBefore.Add(before);
             try
             {
@@ -55,12 +56,18 @@ internal sealed partial class ForwardLowerer
                 }
 
                 frame.Result = null;
+                frame.EarlyReturns = earlyBefore;
                 run.Breaks[i] = graphBreak;
                 if (WhyNotEager(run, i, frame, graphBreak) is { } why)
                 {
                     throw CannotSplit(graphBreak, why);
                 }
             }
+        }
+
+        if (run.Breaks.Count > 0 && frame.EarlyReturns is not null)
+        {
+            throw CannotSplit(run.Breaks.Values.First(), "a branch on Training or on a field returns early, and a compiled region cannot return");
         }
 
         split = run.Breaks.Count > 0 ? run : null;

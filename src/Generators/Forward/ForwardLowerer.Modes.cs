@@ -68,14 +68,30 @@ internal sealed partial class ForwardLowerer
             Run(secondArm, second);
         }
 
-        if ((first.Result is null) != (second.Result is null))
+        if (first.Result is not null && second.Result is not null)
         {
-            throw Break(branch.Syntax, choice.Construct, $"returns {(first.Result is null ? choice.Second : choice.First)} and goes on otherwise", HeaderLocation(branch.Syntax));
+            SetResult(frame, Join(choice, first.Result, second.Result, "the returned value", branch.Syntax));
+            return;
         }
 
-        if (first.Result is not null)
+        // An arm that returned early: the code after the branch runs once, on the locals of the arm that went on,
+        // and the returned value is joined when the method returns (the early value in that arm).
+        Operand Rest(Frame arm, Operand rest) => arm.Result ?? arm.EarlyReturns?.Invoke(rest) ?? rest;
+        if (first.Result is not null || second.Result is not null || first.EarlyReturns is not null || second.EarlyReturns is not null)
         {
-            frame.Result = Join(choice, first.Result, second.Result!, "the returned value", branch.Syntax);
+            AddEarlyReturns(frame, rest => Join(choice, Rest(first, rest), Rest(second, rest), "the returned value", branch.Syntax));
+        }
+
+        if (first.Result is not null || second.Result is not null)
+        {
+            Frame goesOn = first.Result is null ? first : second;
+            frame.Locals.Clear();
+            foreach (KeyValuePair<ISymbol, Operand> local in goesOn.Locals)
+            {
+                frame.Locals[local.Key] = local.Value;
+            }
+
+            return;
         }
 
         // locals declared inside an arm end with it; the others may have been assigned in either arm
@@ -83,6 +99,16 @@ internal sealed partial class ForwardLowerer
         {
             frame.Locals[local] = Join(choice, first.Locals[local], second.Locals[local], $"'{local.Name}'", branch.Syntax);
         }
+    }
+
+    /// <summary>The method returns <paramref name="value"/>: joined with the early returns of the branches before.</summary>
+    private static void SetResult(Frame frame, Operand value) => frame.Result = frame.EarlyReturns is { } early ? early(value) : value;
+
+    /// <summary>Adds an early return; the ones added later (inner, later in the code) apply to the final value first.</summary>
+    private static void AddEarlyReturns(Frame frame, Func<Operand, Operand> join)
+    {
+        Func<Operand, Operand>? outer = frame.EarlyReturns;
+        frame.EarlyReturns = outer is null ? join : rest => outer(join(rest));
     }
 
     /// <summary><c>Training ? a : b</c>, <c>residual ? a : b</c>: both lowered, joined.</summary>

@@ -272,8 +272,9 @@ internal sealed partial class ForwardLowerer
                     throw Break(statement.Syntax, "the `return`", "is inside a loop");
                 }
 
-                frame.Result = Lower(returned, frame);
-                NoteShape(frame, returned.Syntax, "return", frame.Result);
+                Operand value = Lower(returned, frame);
+                NoteShape(frame, returned.Syntax, "return", value);
+                SetResult(frame, value);
                 break;
 
             case IConditionalOperation conditional when BranchChoice(conditional.Condition, frame) is { } choice:

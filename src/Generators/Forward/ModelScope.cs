@@ -55,6 +55,13 @@ internal sealed class Frame(ModelScope model, string methodName, bool isConstruc
     /// <summary>The returned value, once a <c>return</c> ran.</summary>
     public Operand? Result { get; set; }
 
+    /// <summary>
+    /// What the returned value becomes once the method returns, after an arm of a branch on Training or on a
+    /// field returned early and the other went on: the early value in that arm, the final one otherwise (see
+    /// <c>ForwardLowerer.SetResult</c>); null when no arm returned early.
+    /// </summary>
+    public Func<Operand, Operand>? EarlyReturns { get; set; }
+
     /// <summary>How many loops enclose the statement being run.</summary>
     public int LoopDepth { get; set; }
 

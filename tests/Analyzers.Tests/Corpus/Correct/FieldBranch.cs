@@ -17,9 +17,7 @@ public partial class FieldBranch : Module
         {
             return h;
         }
-        else
-        {
-            return h + x;
-        }
+
+        return h + x;
     }
 }
