@@ -135,7 +135,8 @@ public sealed class ShapeSpec : IEquatable<ShapeSpec>
         End,
     }
 
-    private readonly struct Token
+    // classes, not structs: the generator's lists of them would otherwise be jitted anew in every compiler process
+    private sealed class Token
     {
         public Token(TokenKind kind, int start, int length, long value = 0)
         {
@@ -159,7 +160,7 @@ public sealed class ShapeSpec : IEquatable<ShapeSpec>
     }
 
     /// <summary>A product of atoms with a sign: (+|-) number* name?</summary>
-    private struct Term
+    private sealed class Term
     {
         public long Sign;
         public long Coefficient;

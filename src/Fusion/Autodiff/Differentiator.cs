@@ -101,7 +101,7 @@ public static class Differentiator
         var backwardNodes = needed.OrderBy(i => i).Select(i => joint.Nodes[i]).Where(n => !seedSet.Contains(n.Result)).ToList();
 
         // Forward values the backward reads, and how (data, or only the shape).
-        var reads = new Dictionary<Value, (bool DataUse, string Reason)>();
+        var reads = new Dictionary<Value, BackwardRead>();
         foreach (IrNode node in backwardNodes)
         {
             OpDef def = OpTable.Get(node.Op);
@@ -114,9 +114,9 @@ public static class Differentiator
                 }
 
                 bool data = !def.IsShapeOnlyInput(i);
-                reads[v] = reads.TryGetValue(v, out var seen)
-                    ? (seen.DataUse || data, seen.Reason)
-                    : (data, data ? $"read by {node.Op} %{node.Id}" : $"shape read by {node.Op} %{node.Id}");
+                reads[v] = reads.TryGetValue(v, out BackwardRead? seen)
+                    ? new BackwardRead(seen.DataUse || data, seen.Reason)
+                    : new BackwardRead(data, data ? $"read by {node.Op} %{node.Id}" : $"shape read by {node.Op} %{node.Id}");
             }
         }
 
@@ -179,7 +179,7 @@ public static class Differentiator
     /// instead of one more tensor kept alive (only ops that are <see cref="OpDef.CheapToRecompute"/>: a GELU
     /// recomputed in the backward made the compiled transformer block's step slower than eager's).
     /// </summary>
-    private static List<Recomputation> ChooseRecomputation(IrGraph forward, Dictionary<Value, (bool DataUse, string Reason)> reads)
+    private static List<Recomputation> ChooseRecomputation(IrGraph forward, Dictionary<Value, BackwardRead> reads)
     {
         var outputs = new HashSet<Value>(forward.Outputs);
         var kept = new HashSet<Value>(reads.Where(r => r.Value.DataUse).Select(r => r.Key));
@@ -216,7 +216,7 @@ public static class Differentiator
             {
                 if (forward.Nodes[input.Node].Op != SourceOps.Constant && !chosen.Any(c => c.ForwardNode == input.Node))
                 {
-                    reads[input] = (true, reads.TryGetValue(input, out var seen) ? seen.Reason : $"recomputes {forward.Nodes[r.ForwardNode].Op} %{r.ForwardNode}");
+                    reads[input] = new BackwardRead(true, reads.TryGetValue(input, out BackwardRead? seen) ? seen.Reason : $"recomputes {forward.Nodes[r.ForwardNode].Op} %{r.ForwardNode}");
                 }
             }
         }
@@ -224,3 +224,7 @@ public static class Differentiator
         return chosen.OrderBy(r => r.ForwardNode).ToList();
     }
 }
+
+/// <summary>How the backward reads a forward value: its data, or only its shape; and why it is kept (for the generated comments).</summary>
+/// <remarks>A class, not a tuple: a dictionary of value tuples would be jitted anew in every compiler process.</remarks>
+internal sealed record BackwardRead(bool DataUse, string Reason);

@@ -43,6 +43,10 @@ public static class FusionPlanner
         public int? Reduction { get; set; }
     }
 
+    /// <summary>A step placed at a schedule key: a finished step, or a fused kernel still growing.</summary>
+    /// <remarks>A class, not a tuple: a list of value tuples would be jitted anew in every compiler process.</remarks>
+    private sealed record Placed(int Key, PlanStep? Step, Group? Group);
+
     private sealed class Planner
     {
         private readonly IrGraph _graph;
@@ -52,7 +56,7 @@ public static class FusionPlanner
         // Per node: the schedule key of the step that computes it (-1: ready from the start), and its group.
         private readonly int[] _ready;
         private readonly Group?[] _groupOf;
-        private readonly List<(int Key, PlanStep? Step, Group? Group)> _steps = [];
+        private readonly List<Placed> _steps = [];
         private readonly List<FusionNote> _notes = [];
         private readonly HashSet<int> _absorbed = [];
 
@@ -116,7 +120,7 @@ public static class FusionPlanner
             // kernel, a view of a kernel's result right after that kernel (so later kernels may read it).
             int key = node.Inputs.Max(v => _ready[v.Node]);
             _ready[node.Id] = key;
-            _steps.Add((key, new PlanStep(StepKind.View, Single(node.Id), AllOutputs(node), null, null), null));
+            _steps.Add(new Placed(key, new PlanStep(StepKind.View, Single(node.Id), AllOutputs(node), null, null), null));
         }
 
         private void PlacePointwise(IrNode node)
@@ -151,7 +155,7 @@ public static class FusionPlanner
             fresh.Nodes.Add(node.Id);
             _groupOf[node.Id] = fresh;
             _ready[node.Id] = node.Id;
-            _steps.Add((node.Id, null, fresh));
+            _steps.Add(new Placed(node.Id, null, fresh));
         }
 
         /// <summary>Joins a sum or mean over leading dims to the kernel that computes its input, or runs it on its own.</summary>
@@ -367,7 +371,7 @@ public static class FusionPlanner
         private void AddStep(int key, PlanStep step)
         {
             _ready[key] = key;
-            _steps.Add((key, step, null));
+            _steps.Add(new Placed(key, step, null));
         }
 
         private void Note(int node, string reason) => _notes.Add(new FusionNote(node, reason));
