@@ -538,6 +538,22 @@ public class CompiledModelTests
             """
         },
         {
+            "ModeAroundBreak", """
+                var h = fc.Forward(x);
+                if (!Training)
+                {
+                    h = h * 0.5f;
+                }
+
+                if (h.Mean().Item<float>() > 0)
+                {
+                    h = h * 2;
+                }
+
+                return Training ? F.Relu(h) : h.Tanh();
+            """
+        },
+        {
             "NullableOff", """
                 Tensor h = fc.Forward(x);
                 if (h.Sum().Item<float>() > 0)
@@ -574,11 +590,13 @@ public class CompiledModelTests
             """;
         EmittedModel emitted = EmittedModel.Build(name, source);
         Assert.Contains("CompiledRegion0", emitted.Generated, StringComparison.Ordinal);
-        foreach (double sign in new[] { 1.0, -1.0 })
+        foreach ((bool training, double sign) in new[] { (true, 1.0), (true, -1.0), (false, 1.0), (false, -1.0) })
         {
             Module eager = emitted.Create();
             Module compiled = emitted.Create();
             compiled.LoadStateDict(eager.StateDict());
+            eager.Train(training);
+            compiled.Train(training);
             var x = Tensor.Randn([3, 8], generator: new Generator(6)) + sign;
             var eagerX = x.Clone().RequiresGrad_();
             var compiledX = x.Clone().RequiresGrad_();
