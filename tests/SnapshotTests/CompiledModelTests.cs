@@ -259,6 +259,22 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>A Sequential field of built-in layers, called as one module.</summary>
+    private const string SeqSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Seq : Module, ITensorModule
+        {
+            readonly Sequential body = new(new Linear(8, 16), new ReLU(), new Linear(16, 16), new GELU(), new Dropout(0.25));
+            readonly Linear head = new(16, 4);
+
+            public Tensor Forward([Shape("B, 8")] Tensor x) => head.Forward(body.Forward(x));
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
@@ -450,6 +466,23 @@ public class CompiledModelTests
         compiled.Train(training);
 
         AssertCompiledMatchesEager(emitted, eager, compiled, Tensor.Randn([5, 8], generator: new Generator(18)), compiledCalls: 1);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_sequential_of_built_in_layers_compiles_with_the_runtime_s_state_names_and_matches_eager(bool training)
+    {
+        EmittedModel emitted = EmittedModel.Build("Seq", SeqSource);
+        Assert.Contains("\"body.2.weight\"", emitted.Generated, StringComparison.Ordinal);
+        Assert.Contains("((DeepGen.Linear)body[2]).Weight", emitted.Generated, StringComparison.Ordinal);
+        Module eager = emitted.Create();
+        Module compiled = emitted.Create();
+        Assert.Contains("body.2.weight", eager.StateDict().Keys);
+        eager.Train(training);
+        compiled.Train(training);
+
+        AssertCompiledMatchesEager(emitted, eager, compiled, Tensor.Randn([6, 8], generator: new Generator(19)), compiledCalls: 1);
     }
 
     [Fact]

@@ -131,8 +131,8 @@ internal sealed partial class ForwardLowerer
     {
         string name = module.Member.Name;
         return AddParameter(
-            module.Owner.StatePrefix + RegisteredName(name) + "." + stateLeaf,
-            module.Owner.AccessPrefix + name + "." + property,
+            module.Owner.StatePrefix + (module.Element?.State ?? RegisteredName(name)) + "." + stateLeaf,
+            (module.Element?.Access ?? module.Owner.AccessPrefix + name) + "." + property,
             type,
             isBuffer,
             mayBeNull,

@@ -138,6 +138,11 @@ internal sealed partial class ForwardLowerer
     /// <summary>A call to a sub-module's <c>Forward</c>: a built-in layer, or another [Model] class of this compilation (inlined).</summary>
     private Operand ModuleForward(ModuleOperand module, IInvocationOperation call, Frame frame)
     {
+        if (IsDeepGenType(module.Type, "Sequential") && call.Arguments.Length == 1 && module.Element is null && !module.IsListElement)
+        {
+            return SequentialForward(module, call, frame);
+        }
+
         if (module.Type is INamedTypeSymbol named && IsDeepGenType(named, named.Name) && call.Arguments.Length == 1 && Layers.Contains(named.Name))
         {
             IObjectCreationOperation creation = LayerCreation(module, call);
@@ -233,6 +238,45 @@ internal sealed partial class ForwardLowerer
         {
             inlineDepth--;
         }
+    }
+
+    /// <summary>
+    /// <c>body.Forward(x)</c> on a <c>Sequential</c> field created once as <c>new Sequential(layer, layer, ...)</c>
+    /// of built-in layers: each layer in order, its parameters named <c>body.0.weight</c> and read through
+    /// <c>((DeepGen.Linear)body[0]).Weight</c>, as the runtime registers them.
+    /// </summary>
+    private Operand SequentialForward(ModuleOperand module, IInvocationOperation call, Frame frame)
+    {
+        string name = module.Member.Name;
+        if (Creation(module.Member, module.Owner.Type) is not IObjectCreationOperation creation)
+        {
+            throw Break(call.Syntax, $"the Sequential '{name}'", "is not created with `new` once, in its initializer or a constructor, so its layers are not known");
+        }
+
+        IArgumentOperation? modules = creation.Arguments.FirstOrDefault(a => a.ArgumentKind == ArgumentKind.ParamArray);
+        if (modules?.Value is not IArrayCreationOperation { Initializer: { } layers })
+        {
+            throw Break(call.Syntax, $"the Sequential '{name}'", "is not created from its layers listed in `new Sequential(...)`, so they are not known");
+        }
+
+        Value x = Tensor(call.Arguments[0].Value, frame);
+        for (int i = 0; i < layers.ElementValues.Length; i++)
+        {
+            if (WithoutConversions(layers.ElementValues[i]) is not IObjectCreationOperation { Type: INamedTypeSymbol layer } element
+                || !IsDeepGenType(layer, layer.Name) || !Layers.Contains(layer.Name))
+            {
+                throw Break(call.Syntax, $"the Sequential '{name}'", $"holds, as layer {i}, something other than a built-in layer created there (`{Short(layers.ElementValues[i].Syntax)}`); a compiled Sequential holds built-in layers only");
+            }
+
+            string index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var operand = new ModuleOperand(module.Member, layer, module.Owner)
+            {
+                Element = (RegisteredName(name) + "." + index, $"(({layer.ToDisplayString()}){module.Owner.AccessPrefix}{name}[{index}])"),
+            };
+            x = Layer(layer.Name, operand, element, x, call.Syntax);
+        }
+
+        return new TensorOperand(x);
     }
 
     private IObjectCreationOperation LayerCreation(ModuleOperand module, IInvocationOperation call) =>

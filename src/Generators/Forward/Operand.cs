@@ -58,6 +58,12 @@ internal sealed class ModuleOperand(ISymbol member, ITypeSymbol type, ModelScope
     public ModelScope Owner { get; } = owner;
 
     public bool IsListElement { get; } = isListElement;
+
+    /// <summary>
+    /// For a layer of a <c>Sequential</c> field: its state-dict name below the owner (<c>body.0</c>) and the C#
+    /// expression that reaches it (<c>((DeepGen.Linear)body[0])</c>); null for a field itself.
+    /// </summary>
+    public (string State, string Access)? Element { get; init; }
 }
 
 /// <summary>A value the lowering does not know at build time (a non-constant field, a run-time count).</summary>
