@@ -87,6 +87,18 @@ public class ForwardDiagnosticTests
     }
 
     [Fact]
+    public async Task A_shape_error_between_the_layers_of_a_sequential_is_reported_at_its_call()
+    {
+        var test = Verifiers.Generator(Model(
+            "    readonly Sequential body = new(new Linear(8, 16), new ReLU(), new Linear(15, 4));",
+            """
+                public Tensor Forward([Shape("B, 8")] Tensor x) => {|#0:body.Forward(x)|};
+            """));
+        test.ExpectedDiagnostics.Add(DG0007(0, "Net", "linear: input [B, 16] and weight [4, 15]: the weight's in_features 15 differ from the input's last dimension 16"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Branches_on_fields_and_on_the_mode_inside_larger_conditions_are_reported()
     {
         var test = Verifiers.Generator(Model(

@@ -157,7 +157,7 @@ internal sealed partial class ForwardLowerer
             && FindForward(model) is { } forward
             && SymbolEqualityComparer.Default.Equals(forward, call.TargetMethod))
         {
-            return SubModel(module, model, forward, call, frame);
+            return SubModel(module, model, forward, call, frame, input: null);
         }
 
         string why = module.Type is ITypeParameterSymbol
@@ -166,7 +166,8 @@ internal sealed partial class ForwardLowerer
         throw Break(call.Syntax, $"`{Short(call.Syntax)}`", why);
     }
 
-    private Operand SubModel(ModuleOperand module, INamedTypeSymbol model, IMethodSymbol forward, IInvocationOperation call, Frame frame)
+    /// <param name="input">For a model listed in a Sequential: the tensor its Forward gets (else the call's arguments).</param>
+    private Operand SubModel(ModuleOperand module, INamedTypeSymbol model, IMethodSymbol forward, IInvocationOperation call, Frame frame, Value? input)
     {
         if (frame.Model.Depth + 1 > MaxInlineDepth)
         {
@@ -176,7 +177,8 @@ internal sealed partial class ForwardLowerer
         var arguments = new Dictionary<IParameterSymbol, Operand>(SymbolEqualityComparer.Default);
         if (!module.IsListElement)
         {
-            if (Creation(module.Member, module.Owner.Type) is not IObjectCreationOperation creation || !SymbolEqualityComparer.Default.Equals(creation.Type, model))
+            if ((module.Element?.Creation ?? Creation(module.Member, module.Owner.Type)) is not IObjectCreationOperation creation
+                || !SymbolEqualityComparer.Default.Equals(creation.Type, model))
             {
                 throw Break(call.Syntax, $"the sub-model '{module.Member.Name}'", "is not created with `new` once, in its initializer or a constructor");
             }
@@ -194,14 +196,21 @@ internal sealed partial class ForwardLowerer
         string name = module.Member.Name;
         var scope = new ModelScope(
             model,
-            module.Owner.StatePrefix + RegisteredName(name) + ".",
-            module.Owner.AccessPrefix + name + ".",
+            module.Owner.StatePrefix + (module.Element?.State ?? RegisteredName(name)) + ".",
+            (module.Element?.Access ?? module.Owner.AccessPrefix + name) + ".",
             arguments,
             module.Owner.Depth + 1);
         var inner = new Frame(scope, model.Name + ".Forward");
-        foreach (IArgumentOperation argument in call.Arguments)
+        if (input is not null)
         {
-            inner.Locals[argument.Parameter!] = Lower(argument.Value, frame);
+            inner.Locals[forward.Parameters[0]] = new TensorOperand(input);
+        }
+        else
+        {
+            foreach (IArgumentOperation argument in call.Arguments)
+            {
+                inner.Locals[argument.Parameter!] = Lower(argument.Value, frame);
+            }
         }
 
         try
@@ -262,18 +271,29 @@ internal sealed partial class ForwardLowerer
         Value x = Tensor(call.Arguments[0].Value, frame);
         for (int i = 0; i < layers.ElementValues.Length; i++)
         {
-            if (WithoutConversions(layers.ElementValues[i]) is not IObjectCreationOperation { Type: INamedTypeSymbol layer } element
-                || !IsDeepGenType(layer, layer.Name) || !Layers.Contains(layer.Name))
+            if (WithoutConversions(layers.ElementValues[i]) is not IObjectCreationOperation { Type: INamedTypeSymbol type } element)
             {
-                throw Break(call.Syntax, $"the Sequential '{name}'", $"holds, as layer {i}, something other than a built-in layer created there (`{Short(layers.ElementValues[i].Syntax)}`); a compiled Sequential holds built-in layers only");
+                throw Break(call.Syntax, $"the Sequential '{name}'", $"holds, as module {i}, `{Short(layers.ElementValues[i].Syntax)}`, not a module created there");
             }
 
             string index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var operand = new ModuleOperand(module.Member, layer, module.Owner)
+            var listed = new ModuleOperand(module.Member, type, module.Owner)
             {
-                Element = (RegisteredName(name) + "." + index, $"(({layer.ToDisplayString()}){module.Owner.AccessPrefix}{name}[{index}])"),
+                Element = new ListedModule(RegisteredName(name) + "." + index, $"(({type.ToDisplayString()}){module.Owner.AccessPrefix}{name}[{index}])", element),
             };
-            x = Layer(layer.Name, operand, element, x, call.Syntax);
+            if (IsDeepGenType(type, type.Name) && Layers.Contains(type.Name))
+            {
+                x = Layer(type.Name, listed, element, x, call.Syntax);
+            }
+            else if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName)
+                && !type.IsGenericType && FindForward(type) is { Parameters.Length: 1 } forward)
+            {
+                x = AsTensor(SubModel(listed, type, forward, call, frame, x), call.Syntax, $"the output of {name}'s module {i}");
+            }
+            else
+            {
+                throw Break(call.Syntax, $"the Sequential '{name}'", $"holds, as module {i}, a {type.Name}, which is neither a built-in layer nor a [Model] class with a one-tensor Forward");
+            }
         }
 
         return new TensorOperand(x);

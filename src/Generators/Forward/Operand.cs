@@ -59,12 +59,15 @@ internal sealed class ModuleOperand(ISymbol member, ITypeSymbol type, ModelScope
 
     public bool IsListElement { get; } = isListElement;
 
-    /// <summary>
-    /// For a layer of a <c>Sequential</c> field: its state-dict name below the owner (<c>body.0</c>) and the C#
-    /// expression that reaches it (<c>((DeepGen.Linear)body[0])</c>); null for a field itself.
-    /// </summary>
-    public (string State, string Access)? Element { get; init; }
+    /// <summary>For a module listed in a <c>Sequential</c> field: where it is and how it was made; null for a field itself.</summary>
+    public ListedModule? Element { get; init; }
 }
+
+/// <summary>A module listed in a <c>Sequential</c> field.</summary>
+/// <param name="State">Its state-dict name below the owner (<c>body.0</c>).</param>
+/// <param name="Access">The C# expression that reaches it (<c>((DeepGen.Linear)body[0])</c>).</param>
+/// <param name="Creation">Its <c>new ...</c> in the Sequential's constructor call.</param>
+internal sealed record ListedModule(string State, string Access, Microsoft.CodeAnalysis.Operations.IObjectCreationOperation Creation);
 
 /// <summary>A value the lowering does not know at build time (a non-constant field, a run-time count).</summary>
 internal sealed class UnknownOperand(string what) : Operand
