@@ -275,6 +275,32 @@ public class CompiledModelTests
         }
         """;
 
+    /// <summary>[Model] sub-models with private layers, as fields and listed in a Sequential: inlined into one compiled graph.</summary>
+    private const string NestedSource = """
+        using DeepGen;
+
+        namespace Demo;
+
+        [Model]
+        public sealed partial class Block : Module, ITensorModule
+        {
+            readonly Linear fc = new(8, 8);
+            readonly LayerNorm norm = new(8);
+
+            public Tensor Forward([Shape("B, 8")] Tensor x) => x + F.Gelu(fc.Forward(norm.Forward(x)));
+        }
+
+        [Model]
+        public sealed partial class Nested : Module, ITensorModule
+        {
+            readonly Linear input = new(8, 8);
+            readonly Block block = new();
+            readonly Sequential tail = new(new Block(), new ReLU(), new Linear(8, 4));
+
+            public Tensor Forward([Shape("B, 8")] Tensor x) => tail.Forward(block.Forward(F.Relu(input.Forward(x))));
+        }
+        """;
+
     private static readonly Lazy<EmittedModel> Mlp = new(() => EmittedModel.Build("Mlp", MlpSource));
 
     private static readonly Lazy<EmittedModel> Join = new(() => EmittedModel.Build("Join", JoinSource));
@@ -483,6 +509,19 @@ public class CompiledModelTests
         compiled.Train(training);
 
         AssertCompiledMatchesEager(emitted, eager, compiled, Tensor.Randn([6, 8], generator: new Generator(19)), compiledCalls: 1);
+    }
+
+    [Fact]
+    public void Sub_models_with_private_layers_are_inlined_through_unsafe_accessors_and_match_eager()
+    {
+        EmittedModel emitted = EmittedModel.Build("Nested", NestedSource);
+        Assert.DoesNotContain("is not compiled", emitted.Generated, StringComparison.Ordinal);
+        Assert.Contains("UnsafeAccessorKind.Field, Name = \"fc\")] private static extern ref global::DeepGen.Linear DeepGenAccess_Demo_Block_fc(global::Demo.Block owner);", emitted.Generated, StringComparison.Ordinal);
+        Assert.Contains("DeepGenAccess_Demo_Block_fc(((Demo.Block)tail[0])).Weight", emitted.Generated, StringComparison.Ordinal);
+
+        // two compiled calls: the outer graph (its blocks inlined), and in the eager run the Sequential's own
+        // Forward, which calls its Block through ITensorModule, that is, the Block's compiled dispatch
+        AssertCompiledMatchesEager(emitted, emitted.Create(), emitted.Create(), Tensor.Randn([5, 8], generator: new Generator(20)), compiledCalls: 2);
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace DeepGen.Generators;
 /// <summary>
 /// The output of the forward step: the compiled forward, backward and fused kernels of a lowered model
 /// (<see cref="ModelEmitter"/>), in <c>&lt;Namespace&gt;.&lt;Type&gt;.Forward.g.cs</c>. A model the back end cannot
-/// compile yet (an op without a runtime kernel or derivative, a parameter reached through another model's
-/// private fields) gets a file that only says why, and stays on the eager path.
+/// compile yet (an op without a runtime kernel or derivative, a parameter reached through a sub-model member of a
+/// type the model's class cannot name) gets a file that only says why, and stays on the eager path.
 /// </summary>
 internal static class CompiledForwardOutput
 {
@@ -28,7 +28,7 @@ internal static class CompiledForwardOutput
         string name = string.Concat(model.ContainingTypes.Select(t => t.Name + ".")) + model.ClassName;
         if (model.Parameters.FirstOrDefault(p => p.CrossesModel) is { } crossing)
         {
-            return StaysEager(name, $"{crossing.StateName} is reached through another [Model] class's fields ({crossing.Access}), which this class may not see");
+            return StaysEager(name, $"{crossing.StateName} is reached through another [Model] class's member of a type this class cannot name ({crossing.Access})");
         }
 
         var spec = new CSharpModel(
@@ -39,7 +39,7 @@ internal static class CompiledForwardOutput
             ImplementsTensorModule: true,
             model.Graph,
             model.Parts,
-            model.Usings);
+            model.Usings) { Members = model.Accessors };
         try
         {
             return ModelEmitter.Emit(spec);

@@ -329,6 +329,7 @@ internal sealed partial class ForwardLowerer
         {
             Parts = parts.ToEquatableArray(),
             Usings = UsingDirectives(Declaration(forward)),
+            Accessors = accessors.Values.ToEquatableArray(),
         };
         EquatableArray<DiagnosticInfo> diagnostics = run.Breaks.OrderBy(b => b.Key)
             .Select(b => new DiagnosticInfo(Descriptors.GraphBreak, LocationInfo.From(b.Value.Location), new[] { type.Name, EagerScope.BetweenRegions, b.Value.Reason }.ToEquatableArray()))
@@ -451,6 +452,11 @@ internal sealed partial class ForwardLowerer
         EquatableArray<string> outputs = frame.Result is null ? results.Select(r => r.Local).ToEquatableArray() : EquatableArray<string>.Empty;
         parts.Add(new CompiledPart(region.builder.Build(), outputs, outputs.Where(declared.Add).ToEquatableArray()));
         parameters.AddRange(region.parameters);
+        foreach (KeyValuePair<string, string> accessor in region.accessors)
+        {
+            accessors[accessor.Key] = accessor.Value;
+        }
+
         return null;
     }
 

@@ -130,13 +130,14 @@ internal sealed partial class ForwardLowerer
     private Value LayerParameter(ModuleOperand module, string stateLeaf, string property, TensorType type, bool mayBeNull, bool isBuffer = false)
     {
         string name = module.Member.Name;
+        string? layer = module.Element?.Access ?? MemberAccess(module.Owner, module.Member);
         return AddParameter(
             module.Owner.StatePrefix + (module.Element?.State ?? RegisteredName(name)) + "." + stateLeaf,
-            (module.Element?.Access ?? module.Owner.AccessPrefix + name) + "." + property,
+            (layer ?? module.Owner.AccessPrefix + name) + "." + property,
             type,
             isBuffer,
             mayBeNull,
-            module.Owner.IsInlined);
+            crossesModel: layer is null);
     }
 
     /// <summary>A size argument of a layer's constructor: a constant, a symbolic dimension (<c>4*d</c>), or <see cref="Dim.Unknown"/>.</summary>

@@ -27,7 +27,8 @@ internal sealed partial class ForwardLowerer
         TensorType type = TensorFieldType(member, scope)
             ?? throw Break(use, $"the tensor '{member.Name}'", "has a shape the compiler cannot tell: create it with Tensor.Zeros, Ones, Rand or Randn and sizes known at build time");
         bool mayBeNull = TypeOfMember(member).NullableAnnotation == NullableAnnotation.Annotated;
-        return AddParameter(state, scope.AccessPrefix + member.Name, type, isBuffer, mayBeNull, scope.IsInlined);
+        string? access = MemberAccess(scope, member);
+        return AddParameter(state, access ?? scope.AccessPrefix + member.Name, type, isBuffer, mayBeNull, crossesModel: access is null);
     }
 
     private Value AddParameter(string state, string access, TensorType type, bool isBuffer, bool mayBeNull, bool crossesModel)
@@ -194,10 +195,12 @@ internal sealed partial class ForwardLowerer
         }
 
         string name = module.Member.Name;
+        string access = module.Element?.Access ?? MemberAccess(module.Owner, module.Member)
+            ?? throw Break(call.Syntax, $"the sub-model '{name}'", "is a member the compiled code cannot name (of a private or protected type)");
         var scope = new ModelScope(
             model,
             module.Owner.StatePrefix + (module.Element?.State ?? RegisteredName(name)) + ".",
-            (module.Element?.Access ?? module.Owner.AccessPrefix + name) + ".",
+            access + ".",
             arguments,
             module.Owner.Depth + 1);
         var inner = new Frame(scope, model.Name + ".Forward");
@@ -268,6 +271,8 @@ internal sealed partial class ForwardLowerer
             throw Break(call.Syntax, $"the Sequential '{name}'", "is not created from its layers listed in `new Sequential(...)`, so they are not known");
         }
 
+        string sequence = MemberAccess(module.Owner, module.Member)
+            ?? throw Break(call.Syntax, $"the Sequential '{name}'", "is a member the compiled code cannot name");
         Value x = Tensor(call.Arguments[0].Value, frame);
         for (int i = 0; i < layers.ElementValues.Length; i++)
         {
@@ -279,7 +284,7 @@ internal sealed partial class ForwardLowerer
             string index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var listed = new ModuleOperand(module.Member, type, module.Owner)
             {
-                Element = new ListedModule(RegisteredName(name) + "." + index, $"(({type.ToDisplayString()}){module.Owner.AccessPrefix}{name}[{index}])", element),
+                Element = new ListedModule(RegisteredName(name) + "." + index, $"(({type.ToDisplayString()}){sequence}[{index}])", element),
             };
             if (IsDeepGenType(type, type.Name) && Layers.Contains(type.Name))
             {

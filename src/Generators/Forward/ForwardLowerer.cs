@@ -102,7 +102,7 @@ internal sealed partial class ForwardLowerer
                 return LowerSplit(spec, type, forward, run);
             }
 
-            ForwardModel model = NewModel(spec, forward, parameters, nodeText, graph);
+            ForwardModel model = NewModel(spec, forward, parameters, nodeText, graph) with { Accessors = accessors.Values.ToEquatableArray() };
             return new ForwardLowering(model, spec.SourcePath, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (GraphBreakException graphBreak)

@@ -36,7 +36,11 @@ internal sealed record ForwardModel(
     EquatableArray<string> NodeText,
     IrGraph Graph,
     EquatableArray<ForwardPart> Parts,
-    EquatableArray<string> Usings);
+    EquatableArray<string> Usings)
+{
+    /// <summary>The <c>[UnsafeAccessor]</c> declarations that <see cref="Parameters"/>' access expressions call (members of inlined sub-models).</summary>
+    public EquatableArray<string> Accessors { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>A parameter or buffer that the compiled forward reads.</summary>
 /// <param name="Node">The id of its <c>parameter</c>/<c>buffer</c> node in the graph.</param>
@@ -44,7 +48,7 @@ internal sealed record ForwardModel(
 /// <param name="Access">The C# expression, from <c>this</c>, that yields the tensor, e.g. <c>fc1.Weight</c>, <c>bn1.RunningMean</c>.</param>
 /// <param name="IsBuffer">True for a buffer (not trained), such as batch norm's running statistics.</param>
 /// <param name="MayBeNull">True when the member is declared <c>Tensor?</c> (batch norm's and layer norm's), so the emitter adds <c>!</c>.</param>
-/// <param name="CrossesModel">True when <paramref name="Access"/> goes through the fields of another [Model] class (an inlined sub-model), whose members may be private to it.</param>
+/// <param name="CrossesModel">True when the compiled code cannot reach it: a member of an inlined sub-model whose type it cannot name (see <c>ForwardLowerer.MemberAccess</c>).</param>
 internal sealed record ForwardParameter(int Node, string StateName, string Access, bool IsBuffer, bool MayBeNull, bool CrossesModel);
 
 /// <summary>

@@ -30,6 +30,9 @@ public sealed record CSharpModel(
     EquatableArray<ForwardPart> Parts,
     EquatableArray<string> Usings)
 {
+    /// <summary>Declarations written into the partial class as they are (the accessors of inlined sub-models' members).</summary>
+    public EquatableArray<string> Members { get; init; } = EquatableArray<string>.Empty;
+
     /// <summary>A model whose Forward compiled whole, from a file with no using directives it needs.</summary>
     public CSharpModel(string? Namespace, EquatableArray<string> ContainingTypes, string ClassName, string SourceFile, bool ImplementsTensorModule, IrGraph Forward)
         : this(Namespace, ContainingTypes, ClassName, SourceFile, ImplementsTensorModule, Forward, EquatableArray<ForwardPart>.Empty, EquatableArray<string>.Empty)

@@ -48,6 +48,7 @@ public static partial class ModelEmitter
             sections.AddRange(ModeSections(w, modes, modes[0].Graphs.Forward.Arguments.ToArray(), noGrad: part.Outputs.Count <= 1));
         }
 
+        sections.AddRange(MemberSections(w, model));
         WriteSections(w, sections);
         w.Close();
         foreach (string _ in model.ContainingTypes)

@@ -39,7 +39,9 @@ public static partial class ModelEmitter
             w.Line();
         }
 
-        WriteSections(w, ModeSections(w, modes, arguments, noGrad: dispatch));
+        List<Action> sections = ModeSections(w, modes, arguments, noGrad: dispatch);
+        sections.AddRange(MemberSections(w, model));
+        WriteSections(w, sections);
         w.Close();
         foreach (string _ in model.ContainingTypes)
         {
@@ -179,6 +181,24 @@ public static partial class ModelEmitter
         }
 
         return sections;
+    }
+
+    /// <summary>The model's extra declarations (accessors of inlined sub-models' members), as one section.</summary>
+    private static IEnumerable<Action> MemberSections(CodeWriter w, CSharpModel model)
+    {
+        if (model.Members.Count == 0)
+        {
+            yield break;
+        }
+
+        yield return () =>
+        {
+            w.Line("// Members of inlined sub-models, reached without reflection (they may be private to their class).");
+            foreach (string member in model.Members)
+            {
+                w.Line(member);
+            }
+        };
     }
 
     /// <summary>Runs the sections with a blank line between two.</summary>
