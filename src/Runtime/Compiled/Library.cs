@@ -265,6 +265,20 @@ public static class Library
         }
     }
 
+    /// <summary>
+    /// Disposes the tensors in <paramref name="dead"/> (a compiled method's own, views included) except those that
+    /// are, as objects, in <paramref name="kept"/> or <paramref name="sources"/> (an op may hand back its input):
+    /// a buffer goes back to the pool once no tensor over it is left undisposed (see <see cref="Tensor.Dispose()"/>).
+    /// </summary>
+    public static void Release(Tensor?[] dead, Tensor?[] kept, Tensor?[] sources)
+    {
+        foreach (var t in dead)
+        {
+            if (t is null || Array.Exists(kept, k => ReferenceEquals(k, t)) || Array.Exists(sources, s => ReferenceEquals(s, t))) continue;
+            t.Dispose();
+        }
+    }
+
     /// <summary>A stand-in that carries only <paramref name="t"/>'s shape and dtype (one element, broadcast): what a backward keeps of a shape-only saved value.</summary>
     public static Tensor ShapeOf(Tensor t)
     {

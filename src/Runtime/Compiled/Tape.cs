@@ -26,9 +26,14 @@ public static class Tape
     /// sees (the generator's list): once a backward has run without keeping the graph, their buffers go to
     /// <see cref="StoragePool"/>, unless the output or a gradient shares them.
     /// </param>
+    /// <param name="disposable">
+    /// The indices of the other saved tensors the forward computed (views of its buffers, shape stand-ins; never
+    /// an input, parameter or buffer of the module): disposed once the backward has run, so a buffer only they
+    /// held goes to the pool (see <see cref="Tensor.Dispose()"/>), unless the output or a gradient shares it.
+    /// </param>
     /// <returns><paramref name="output"/>, now with its GradFn.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[]? recyclable = null) =>
-        Node(name, output, inputs, saved, backward, recyclable ?? []);
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[]? recyclable = null, int[]? disposable = null) =>
+        Node(name, output, inputs, saved, backward, recyclable ?? [], disposable ?? []);
 
     /// <summary>
     /// Records a compiled forward with several <paramref name="outputs"/> (a region of a Forward split at a
@@ -47,7 +52,7 @@ public static class Tape
         {
             int output = k;
             // the nodes share the saved tensors, so none of them may recycle one
-            recorded[k] = Node(name, outputs[k], inputs, saved, recyclable: [], backward: (grad, values, needs) =>
+            recorded[k] = Node(name, outputs[k], inputs, saved, recyclable: [], disposable: [], backward: (grad, values, needs) =>
             {
                 var grads = new Tensor[shapes.Length];
                 for (int i = 0; i < grads.Length; i++)
@@ -59,14 +64,19 @@ public static class Tape
         return recorded;
     }
 
-    static Tensor Node(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[] recyclable)
+    static Tensor Node(string name, Tensor output, Tensor[] inputs, Tensor[] saved, Func<Tensor, Tensor[], bool[], Tensor?[]> backward, int[] recyclable, int[] disposable)
     {
         var node = new Node(name, inputs);
         var kept = saved.Select(node.Save).ToArray();
         // every gradient a backward handed on keeps its buffer, as the output does
         var handedOn = new List<Tensor?>();
-        if (recyclable.Length > 0)
-            node.OnRelease = () => Library.Recycle([.. recyclable.Select(i => saved[i])], [output], [.. handedOn]);
+        if (recyclable.Length > 0 || disposable.Length > 0)
+            node.OnRelease = () =>
+            {
+                Library.Recycle([.. recyclable.Select(i => saved[i])], [output], [.. handedOn]);
+                foreach (int i in disposable)
+                    if (!SharesBuffer(saved[i], output, handedOn)) saved[i].Dispose();
+            };
         node.SetBackward(grad =>
         {
             var values = new Tensor[kept.Length];
@@ -83,4 +93,7 @@ public static class Tape
         });
         return output.WithGradFn(node);
     }
+
+    static bool SharesBuffer(Tensor t, Tensor output, List<Tensor?> handedOn) =>
+        t.Storage == output.Storage || handedOn.Exists(g => g is not null && g.Storage == t.Storage);
 }

@@ -315,7 +315,31 @@ public static partial class ModelEmitter
         var indices = Enumerable.Range(0, g.Saved.Count)
             .Where(j => !g.Saved[j].ShapeOnly && own.Contains(g.Forward.Outputs[g.UserOutputs + j]) && !outputs.Contains(g.Forward.Outputs[g.UserOutputs + j]))
             .ToList();
-        return indices.Count == 0 ? string.Empty : $", recyclable: [{string.Join(", ", indices)}]";
+        // the other saved values the forward computed (views sharing a buffer, shape stand-ins): disposed after
+        // the backward, so a buffer only they still held goes back too; sources (inputs, parameters, buffers) never
+        var computed = Enumerable.Range(0, g.Saved.Count)
+            .Where(j => !indices.Contains(j) && !SourceOps.IsSource(g.Forward.Nodes[g.Forward.Outputs[g.UserOutputs + j].Node].Op)
+                && !outputs.Contains(g.Forward.Outputs[g.UserOutputs + j]))
+            .ToList();
+        return (indices.Count == 0 ? string.Empty : $", recyclable: [{string.Join(", ", indices)}]")
+            + (computed.Count == 0 ? string.Empty : $", disposable: [{string.Join(", ", computed)}]");
+    }
+
+    /// <summary>
+    /// <c>Library.Release([...], kept, [sources])</c>: disposes every tensor the method made and does not hand
+    /// out, views included, so a buffer that only views of it still reach (the saved, transposed q, k and v of
+    /// attention) goes back to the pool once those are disposed too (after the backward, by the tape).
+    /// </summary>
+    /// <param name="handedOut">The values the method returns as they are (a value saved for its shape only is not one: a stand-in goes instead).</param>
+    private static void WriteRelease(CodeWriter w, FusionPlan plan, GraphEmitter emitter, IEnumerable<PlanStep> steps, string kept, ISet<Value> handedOut)
+    {
+        var made = steps.SelectMany(step => step.Outputs).Where(v => !handedOut.Contains(v)).Select(emitter.Ref).Distinct().ToList();
+        var used = new HashSet<int>(plan.Graph.Nodes.SelectMany(n => n.Inputs.Select(v => v.Node)).Concat(plan.Graph.Outputs.Select(v => v.Node)));
+        var sources = plan.Graph.Nodes.Where(n => n.Op is SourceOps.Input or SourceOps.Parameter or SourceOps.Buffer && used.Contains(n.Id)).Select(n => emitter.Ref(n.Result)).ToList();
+        if (made.Count > 0)
+        {
+            w.Line($"Library.Release([{string.Join(", ", made)}], {kept}, [{string.Join(", ", sources)}]); // tensors handed to no one");
+        }
     }
 
     /// <summary>
@@ -375,6 +399,8 @@ public static partial class ModelEmitter
 
         w.Line("];");
         WriteRecycle(w, mode.ForwardPlan, emitter, mode.ForwardPlan.Steps, "results");
+        var handedOut = new HashSet<Value>(g.Forward.Outputs.Where((v, i) => i < g.UserOutputs || !g.Saved[i - g.UserOutputs].ShapeOnly));
+        WriteRelease(w, mode.ForwardPlan, emitter, mode.ForwardPlan.Steps, "results", handedOut);
         w.Line("return results;");
         w.Close();
     }
@@ -477,6 +503,7 @@ public static partial class ModelEmitter
         w.Line("];");
         // the deferred steps' tensors are out of scope here; the saved tensors may serve another backward
         WriteRecycle(w, mode.BackwardPlan, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result, saved");
+        WriteRelease(w, mode.BackwardPlan, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result", new HashSet<Value>(g.Backward.Outputs));
         w.Line("return result;");
         w.Close();
     }
