@@ -45,27 +45,17 @@ internal static class StoragePool
     /// Takes <paramref name="tensor"/>'s buffer into the pool when the tensor is the only one ever made over
     /// its storage, covers the whole of it and has no autograd history; returns whether it did.
     /// </summary>
-    internal static bool Recycle(Tensor tensor) => tensor.Storage switch
+    internal static bool Recycle(Tensor tensor) =>
+        Volatile.Read(ref tensor.Storage.TensorCount) == 1 && tensor.OwnsWholeBufferOutsideAutograd && RecycleReleased(tensor.Storage);
+
+    /// <summary>Takes the buffer of a storage that nothing holds any more (every tensor over it disposed, no autograd save); returns whether it did.</summary>
+    internal static bool RecycleReleased(Storage storage) => storage switch
     {
-        Storage<float> s => Recycle(tensor, s),
-        Storage<double> s => Recycle(tensor, s),
-        Storage<long> s => Recycle(tensor, s),
+        Storage<float> s => Take(s),
+        Storage<double> s => Take(s),
+        Storage<long> s => Take(s),
         _ => false,
     };
-
-    static bool Recycle<T>(Tensor tensor, Storage<T> storage) where T : unmanaged =>
-        Volatile.Read(ref storage.TensorCount) == 1 && tensor.OwnsWholeBufferOutsideAutograd && Take(storage);
-
-    /// <summary>Takes the buffer of a storage that nothing holds any more (every tensor over it disposed, no autograd save).</summary>
-    internal static void RecycleReleased(Storage storage)
-    {
-        switch (storage)
-        {
-            case Storage<float> s: Take(s); break;
-            case Storage<double> s: Take(s); break;
-            case Storage<long> s: Take(s); break;
-        }
-    }
 
     static bool Take<T>(Storage<T> storage) where T : unmanaged
     {
