@@ -253,16 +253,17 @@ public static class Library
     {
         foreach (var t in dead)
         {
-            if (t is null || Shares(t, kept) || (alsoKept is not null && Shares(t, alsoKept))) continue;
+            if (t is null || SharesBuffer(t, kept) || (alsoKept is not null && SharesBuffer(t, alsoKept))) continue;
             StoragePool.Recycle(t);
         }
+    }
 
-        static bool Shares(Tensor t, Tensor?[] others)
-        {
-            foreach (var o in others)
-                if (o is not null && o.Storage == t.Storage) return true;
-            return false;
-        }
+    /// <summary>Whether <paramref name="t"/> shares its storage with one of <paramref name="others"/>.</summary>
+    internal static bool SharesBuffer(Tensor t, IEnumerable<Tensor?> others)
+    {
+        foreach (var o in others)
+            if (o is not null && o.Storage == t.Storage) return true;
+        return false;
     }
 
     /// <summary>

@@ -75,7 +75,7 @@ public static class Tape
             {
                 Library.Recycle([.. recyclable.Select(i => saved[i])], [output], [.. handedOn]);
                 foreach (int i in disposable)
-                    if (!SharesBuffer(saved[i], output, handedOn)) saved[i].Dispose();
+                    if (!Library.SharesBuffer(saved[i], [output]) && !Library.SharesBuffer(saved[i], handedOn)) saved[i].Dispose();
             };
         node.SetBackward(grad =>
         {
@@ -93,7 +93,4 @@ public static class Tape
         });
         return output.WithGradFn(node);
     }
-
-    static bool SharesBuffer(Tensor t, Tensor output, List<Tensor?> handedOn) =>
-        t.Storage == output.Storage || handedOn.Exists(g => g is not null && g.Storage == t.Storage);
 }
