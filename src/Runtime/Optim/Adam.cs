@@ -129,11 +129,11 @@ public class Adam : Optimizer
                 if (grad is null) continue;
                 if (!TryGetState<State>(p, out var s))
                 {
-                    s = new State(DisposeScope.Keep(new Tensor(p.ShapeArray(), p.DType)), DisposeScope.Keep(new Tensor(p.ShapeArray(), p.DType)));
+                    s = new State(NewState(p), NewState(p));
                     SetState(p, s);
                 }
                 // zeros are a neutral start for the running maximum (second moments are never negative)
-                if (group.Amsgrad) s.MaxExpAvgSq ??= DisposeScope.Keep(new Tensor(p.ShapeArray(), p.DType));
+                if (group.Amsgrad) s.MaxExpAvgSq ??= NewState(p);
                 s.Step++;
                 if (p.DType == DType.Float32)
                     InChunks(p.Numel, (start, end) => Update<float>(p, grad, s, group, start, end));

@@ -114,6 +114,9 @@ public abstract class Optimizer
         RowChunks.For(chunks, length, (_, start, end) => update(start, end));
     }
 
+    /// <summary>A zeroed state tensor shaped like <paramref name="parameter"/> (a moment, a momentum buffer): it lives with the optimizer, outside any dispose scope.</summary>
+    private protected static Tensor NewState(Tensor parameter) => DisposeScope.Keep(new Tensor(parameter.ShapeArray(), parameter.DType));
+
     private protected bool TryGetState<TState>(Tensor p, [NotNullWhen(true)] out TState? s) where TState : ParamState
     {
         s = state.TryGetValue(p, out var found) ? (TState)found : null;
@@ -208,7 +211,7 @@ public abstract class Optimizer
         var saved = stateDict.GetTensor(key, Name);
         if (!Shapes.Equal(saved.Shape, parameter.Shape))
             throw new ArgumentException($"{Name}: '{key}' has shape {Shapes.Format(saved.Shape)}, its parameter has shape {Shapes.Format(parameter.Shape)}");
-        var buffer = DisposeScope.Keep(new Tensor(parameter.ShapeArray(), parameter.DType));
+        var buffer = NewState(parameter);
         Elementwise.CopyInto(buffer, saved, "load_state_dict");
         return buffer;
     }

@@ -121,7 +121,7 @@ public sealed class SGD : Optimizer
                     if (TryGetState<State>(p, out var s)) buffer = s.MomentumBuffer;
                     else
                     {
-                        buffer = DisposeScope.Keep(new Tensor(p.ShapeArray(), p.DType));
+                        buffer = NewState(p);
                         SetState(p, new State(buffer));
                         firstStep = true;
                     }
