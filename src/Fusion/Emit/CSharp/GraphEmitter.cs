@@ -16,6 +16,7 @@ internal sealed class GraphEmitter
     private readonly Func<IrNode, string> _source;
     private readonly HashSet<Value> _nullable = [];
     private readonly IReadOnlyDictionary<Value, Value> _reuse;
+    private readonly List<string> _sources = [];
 
     /// <param name="plan">The planned graph.</param>
     /// <param name="kernels">The nested class that holds this graph's kernel structs.</param>
@@ -29,6 +30,9 @@ internal sealed class GraphEmitter
     }
 
     private IrGraph Graph => _plan.Graph;
+
+    /// <summary>The locals <see cref="WriteSteps"/> bound to the graph's inputs, parameters and buffers (the tensors the method was given).</summary>
+    public IReadOnlyList<string> Sources => _sources;
 
     /// <summary>The expression that reads <paramref name="value"/> after <see cref="WriteSteps"/>.</summary>
     public string Ref(Value value) => Name(value) + (_nullable.Contains(value) ? "!" : string.Empty);
@@ -92,6 +96,10 @@ internal sealed class GraphEmitter
                 ? $"Tensor.Scalar({KernelEmitter.Literal(node.Attrs.Real("value"), ScalarType.Float64)}, DType.{DTypeName(node.Type.DType)})"
                 : _source(node);
             w.Line($"Tensor {Name(node.Result)} = {expression};{Comment(node)}");
+            if (node.Op != SourceOps.Constant)
+            {
+                _sources.Add(Name(node.Result));
+            }
         }
 
         WriteSymbols(w);

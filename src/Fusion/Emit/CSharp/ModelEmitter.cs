@@ -150,6 +150,7 @@ public static partial class ModelEmitter
     private static List<Action> ModeSections(CodeWriter w, Mode[] modes, IrNode[] arguments, bool noGrad)
     {
         var sections = new List<Action>();
+        List<string> targets = TapeTargets(modes).ConvertAll(t => t.Name);
         foreach (Mode mode in modes)
         {
             if (noGrad)
@@ -158,7 +159,7 @@ public static partial class ModelEmitter
             }
 
             sections.Add(() => WriteForward(w, mode, arguments));
-            sections.Add(() => WriteBackward(w, mode, TapeTargets(modes)));
+            sections.Add(() => WriteBackward(w, mode, targets));
         }
 
         foreach (Mode mode in modes)
@@ -331,14 +332,12 @@ public static partial class ModelEmitter
     /// attention) goes back to the pool once those are disposed too (after the backward, by the tape).
     /// </summary>
     /// <param name="handedOut">The values the method returns as they are (a value saved for its shape only is not one: a stand-in goes instead).</param>
-    private static void WriteRelease(CodeWriter w, FusionPlan plan, GraphEmitter emitter, IEnumerable<PlanStep> steps, string kept, ISet<Value> handedOut)
+    private static void WriteRelease(CodeWriter w, GraphEmitter emitter, IEnumerable<PlanStep> steps, string kept, ISet<Value> handedOut)
     {
         var made = steps.SelectMany(step => step.Outputs).Where(v => !handedOut.Contains(v)).Select(emitter.Ref).Distinct().ToList();
-        var used = new HashSet<int>(plan.Graph.Nodes.SelectMany(n => n.Inputs.Select(v => v.Node)).Concat(plan.Graph.Outputs.Select(v => v.Node)));
-        var sources = plan.Graph.Nodes.Where(n => n.Op is SourceOps.Input or SourceOps.Parameter or SourceOps.Buffer && used.Contains(n.Id)).Select(n => emitter.Ref(n.Result)).ToList();
         if (made.Count > 0)
         {
-            w.Line($"Library.Release([{string.Join(", ", made)}], {kept}, [{string.Join(", ", sources)}]); // tensors handed to no one");
+            w.Line($"Library.Release([{string.Join(", ", made)}], {kept}, [{string.Join(", ", emitter.Sources)}]); // tensors handed to no one");
         }
     }
 
@@ -347,17 +346,15 @@ public static partial class ModelEmitter
     /// every input and parameter either mode differentiates (one that only one mode's graph reaches, through a
     /// branch on Training, gets no gradient in the other mode, as eagerly), in order of first appearance.
     /// </summary>
-    private static void WriteTapeInputs(CodeWriter w, Mode[] modes)
-    {
-        var sources = modes.SelectMany(m => m.Graphs.Grads.Select(t => (t.Name, Node: m.Graphs.Forward.Nodes[t.ForwardNode])))
-            .GroupBy(t => t.Name, StringComparer.Ordinal)
-            .Select(group => SourceExpression(group.First().Node));
-        w.Line($"Tensor[] inputs = [{string.Join(", ", sources)}];");
-    }
+    private static void WriteTapeInputs(CodeWriter w, Mode[] modes) =>
+        w.Line($"Tensor[] inputs = [{string.Join(", ", TapeTargets(modes).Select(t => SourceExpression(t.Source)))}];");
 
-    /// <summary>The names of <see cref="WriteTapeInputs"/>'s inputs, in its order: the backward methods return one gradient (or null) each.</summary>
-    private static List<string> TapeTargets(Mode[] modes) =>
-        modes.SelectMany(m => m.Graphs.Grads.Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
+    /// <summary>The tape node's inputs (<see cref="WriteTapeInputs"/>) by name, with the source node of a mode that differentiates each: the backward methods return one gradient (or null) each, in this order.</summary>
+    private static List<(string Name, IrNode Source)> TapeTargets(Mode[] modes) =>
+        modes.SelectMany(m => m.Graphs.Grads.Select(t => (t.Name, Source: m.Graphs.Forward.Nodes[t.ForwardNode])))
+            .GroupBy(t => t.Name, StringComparer.Ordinal)
+            .Select(group => group.First())
+            .ToList();
 
     private static void WriteForward(CodeWriter w, Mode mode, IrNode[] arguments)
     {
@@ -400,7 +397,7 @@ public static partial class ModelEmitter
         w.Line("];");
         WriteRecycle(w, mode.ForwardPlan, emitter, mode.ForwardPlan.Steps, "results");
         var handedOut = new HashSet<Value>(g.Forward.Outputs.Where((v, i) => i < g.UserOutputs || !g.Saved[i - g.UserOutputs].ShapeOnly));
-        WriteRelease(w, mode.ForwardPlan, emitter, mode.ForwardPlan.Steps, "results", handedOut);
+        WriteRelease(w, emitter, mode.ForwardPlan.Steps, "results", handedOut);
         w.Line("return results;");
         w.Close();
     }
@@ -503,7 +500,7 @@ public static partial class ModelEmitter
         w.Line("];");
         // the deferred steps' tensors are out of scope here; the saved tensors may serve another backward
         WriteRecycle(w, mode.BackwardPlan, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result, saved");
-        WriteRelease(w, mode.BackwardPlan, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result", new HashSet<Value>(g.Backward.Outputs));
+        WriteRelease(w, emitter, mode.BackwardPlan.Steps.Where(step => !deferred.Contains(step)), "result", new HashSet<Value>(g.Backward.Outputs));
         w.Line("return result;");
         w.Close();
     }
