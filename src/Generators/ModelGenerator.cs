@@ -18,6 +18,9 @@ public sealed class ModelGenerator : IIncrementalGenerator
     /// <summary>The metadata name of the attribute that marks a model class.</summary>
     public const string ModelAttributeName = "DeepGen.ModelAttribute";
 
+    /// <summary>Whether <paramref name="type"/> is marked [Model].</summary>
+    public static bool IsModelClass(ITypeSymbol type) => type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName);
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {

@@ -179,7 +179,7 @@ internal static class ModelParser
     private static bool WillBeGenerated(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         INamedTypeSymbol definition = type.OriginalDefinition;
-        if (!definition.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName))
+        if (!ModelGenerator.IsModelClass(definition))
         {
             return false;
         }

@@ -75,7 +75,7 @@ internal static class ForwardCalls
             || method.ContainingType is not { IsGenericType: false } type
             || !SymbolEqualityComparer.Default.Equals(ForwardLowerer.FindForward(type), method)
             || method.Parameters.Length != 1
-            || !type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "DeepGen.ModelAttribute"))
+            || !ModelGenerator.IsModelClass(type))
         {
             return null;
         }

@@ -524,7 +524,7 @@ internal sealed partial class ForwardLowerer
                 || receiver is ThisExpressionSyntax or BaseExpressionSyntax
                 || call.ArgumentList.Arguments.Count != 1
                 || model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { IsStatic: false, Parameters.Length: 1 } method
-                || !method.ContainingType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName)
+                || !ModelGenerator.IsModelClass(method.ContainingType)
                 || !SymbolEqualityComparer.Default.Equals(FindForward(method.ContainingType), method)
                 || calls.Any(c => c.Item1.Span.Contains(call.Span)))
             {

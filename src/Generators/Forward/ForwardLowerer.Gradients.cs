@@ -286,7 +286,7 @@ internal sealed partial class ForwardLowerer
             return named.Name is "Linear" or "Conv2d" or "BatchNorm1d" or "BatchNorm2d" or "LayerNorm" or "Embedding" or "MultiheadAttention";
         }
 
-        if (!named.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName))
+        if (!ModelGenerator.IsModelClass(named))
         {
             return false;
         }

@@ -16,6 +16,9 @@ internal sealed partial class ForwardLowerer
         "Flatten", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Embedding",
     };
 
+    /// <summary>Whether <paramref name="type"/> is one of DeepGen's layers the lowering knows (<see cref="Layers"/>).</summary>
+    private static bool IsBuiltInLayer(ITypeSymbol type) => IsDeepGenType(type, type.Name) && Layers.Contains(type.Name);
+
     private Value Layer(string layer, ModuleOperand module, IObjectCreationOperation creation, Value input, SyntaxNode syntax)
     {
         var frame = new Frame(module.Owner, ".ctor", isConstructor: true);

@@ -144,7 +144,7 @@ internal sealed partial class ForwardLowerer
             return SequentialForward(module, call, frame);
         }
 
-        if (module.Type is INamedTypeSymbol named && IsDeepGenType(named, named.Name) && call.Arguments.Length == 1 && Layers.Contains(named.Name))
+        if (module.Type is INamedTypeSymbol named && IsBuiltInLayer(named) && call.Arguments.Length == 1)
         {
             IObjectCreationOperation creation = LayerCreation(module, call);
             Value input = Tensor(call.Arguments[0].Value, frame);
@@ -152,7 +152,7 @@ internal sealed partial class ForwardLowerer
         }
 
         if (module.Type is INamedTypeSymbol model
-            && model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName)
+            && ModelGenerator.IsModelClass(model)
             && model.DeclaringSyntaxReferences.Length > 0
             && !model.IsGenericType
             && FindForward(model) is { } forward
@@ -286,11 +286,11 @@ internal sealed partial class ForwardLowerer
             {
                 Element = new ListedModule(RegisteredName(name) + "." + index, $"(({type.ToDisplayString()}){sequence}[{index}])", element),
             };
-            if (IsDeepGenType(type, type.Name) && Layers.Contains(type.Name))
+            if (IsBuiltInLayer(type))
             {
                 x = Layer(type.Name, listed, element, x, call.Syntax);
             }
-            else if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelGenerator.ModelAttributeName)
+            else if (ModelGenerator.IsModelClass(type)
                 && !type.IsGenericType && FindForward(type) is { Parameters.Length: 1 } forward)
             {
                 x = AsTensor(SubModel(listed, type, forward, call, frame, x), call.Syntax, $"the output of {name}'s module {i}");
