@@ -289,7 +289,7 @@ public class ElementwiseFastPathTests
     public void ErfErfcAndGeluAgreeWithTheScalarForms()
     {
         // erf and erfc: the vector forms use the scalar forms' rational approximations; only exp differs, by at
-        // most an ulp; float gelu is FloatGelu's float-arithmetic form, within 5 ulp (FloatErfSweepTests)
+        // most an ulp; float gelu is one of FloatGelu's float-arithmetic forms, within 5 ulp (FloatErfSweepTests)
         double[] edges = [0.46875, -0.46875, 0.4687, 4, -4, 4.0001, 26.5, 26.6, -26.6, 30, double.NegativeInfinity, double.PositiveInfinity, double.NaN, 0, -0.0];
         foreach (var dtype in Floats)
             foreach (int n in Sizes)

@@ -1,11 +1,12 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepGen.Kernels;
 
 namespace DeepGen.Tests;
 
 /// <summary>
 /// The float erf family's vector forms (erf and erfc on eight double lanes where 512-bit vectors are fast,
-/// see FloatErf; GELU and its derivative in float arithmetic, see FloatGelu) against the double formulas
+/// see FloatErf; GELU and its derivative in float arithmetic, see FloatGelu's two forms) against the double formulas
 /// rounded to float, over a dense sweep of float bit patterns: every 509th float
 /// of each sign with |x| up to 12 (every mantissa pattern class, subnormals included, about 4.3 million
 /// values) and every 4099th up to 40, where erfc and GELU's tail underflow.
@@ -26,8 +27,9 @@ public class FloatErfSweepTests
         }
         AddRange(12f, 509);
         AddRange(40f, 4099);
-        // the range boundaries of the rational approximations (FloatErf) and of the two forms (FloatGelu), and their neighbours
-        foreach (double edge in new[] { 0.46875, 4.0, 26.543, 0.75, 15.0 })
+        // the range boundaries of the rational approximations (FloatErf), of FloatGeluDivided's two forms and of
+        // FloatGeluTable's octaves (a + 1 = 2, 4, 8), and their neighbours
+        foreach (double edge in new[] { 0.46875, 4.0, 26.543, 0.75, 15.0, 1.0, 3.0, 7.0 })
             foreach (double scale in new[] { 1.0, Math.Sqrt(2) })
             {
                 float e = (float)(edge * scale);
@@ -77,12 +79,33 @@ public class FloatErfSweepTests
         return overOne;
     }
 
-    /// <summary>FloatGelu works in float arithmetic: within 5 ulp everywhere, and within 1 ulp for all but a few in a thousand.</summary>
-    [Fact]
-    public void GeluIsWithinFiveUlpOfTheDoubleFormula()
+    /// <summary>
+    /// The two float forms of GELU on 8 lanes: the table form (FloatGeluTable, widened to 16 lanes; it needs
+    /// AVX-512) and the form with a division (FloatGeluDivided, for machines without fast 512-bit vectors).
+    /// </summary>
+    public static TheoryData<string> Forms => ["table", "divided"];
+
+    /// <summary>The form's GELU and derivative, or null where this machine cannot run it.</summary>
+    static (Func<Vector256<float>, Vector256<float>> Gelu, Func<Vector256<float>, Vector256<float>> Derivative)? Form(string form) =>
+        form == "divided" ? (FloatGeluDivided.Gelu, FloatGeluDivided.GeluDerivative)
+        : Avx512F.IsSupported ? (x => FloatGeluTable.Gelu(x.ToVector512Unsafe()).GetLower(), x => FloatGeluTable.GeluDerivative(x.ToVector512Unsafe()).GetLower())
+        : null;
+
+    static double GeluReference(double x) => 0.5 * x * ErfMath.Erfc(-x * Math.Sqrt(0.5));
+
+    /// <summary>
+    /// Both forms work in float arithmetic: the table form within 3 ulp everywhere and more than 1 ulp off for
+    /// fewer than 1 in 1000 inputs, the form with a division within 5 ulp and more than 1 off for fewer than 1 in 200.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Gelu_is_within_a_few_ulp_of_the_double_formula(string form)
     {
-        int overOne = CheckWithinUlps("gelu", VectorMath.Gelu, x => 0.5 * x * ErfMath.Erfc(-x * Math.Sqrt(0.5)), 5);
-        Assert.True(overOne < Inputs.Length / 200, $"{overOne} of {Inputs.Length} inputs are more than 1 ulp off");
+        if (Form(form) is not { } f)
+            return; // the table form needs AVX-512
+        var (ulps, share) = form == "table" ? (3, 1000) : (5, 200);
+        int overOne = CheckWithinUlps($"gelu ({form})", f.Gelu, GeluReference, ulps);
+        Assert.True(overOne < Inputs.Length / share, $"{overOne} of {Inputs.Length} inputs are more than 1 ulp off");
     }
 
     /// <summary>Generated kernels run FloatGelu on 16 lanes where 512-bit vectors are fast, and on 8 for the rest of a block.</summary>
@@ -111,12 +134,15 @@ public class FloatErfSweepTests
         }
     }
 
-    [Fact]
-    public void Gelu_and_its_derivative_at_infinities_and_NaN_are_those_of_the_formulas()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Gelu_and_its_derivative_at_infinities_and_NaN_are_those_of_the_formulas(string form)
     {
+        if (Form(form) is not { } f)
+            return; // the table form needs AVX-512
         var x = Vector256.Create([float.PositiveInfinity, float.NegativeInfinity, float.NaN, -0f, 0f, 15f, -15f, -40f]);
-        var gelu = VectorMath.Gelu(x);
-        var slope = VectorMath.GeluDerivative(x);
+        var gelu = f.Gelu(x);
+        var slope = f.Derivative(x);
         Assert.Equal(float.PositiveInfinity, gelu[0]);
         Assert.True(float.IsNaN(gelu[1]) && float.IsNaN(gelu[2])); // -inf * 0 in 0.5 x erfc(-x / sqrt 2)
         Assert.Equal(0f, gelu[3]);
@@ -137,10 +163,13 @@ public class FloatErfSweepTests
         CheckWithinOneUlp("erfc", VectorMath.Erfc, ErfMath.Erfc);
     }
 
-    [Fact]
-    public void GeluDerivativeIsWithinTheBackwardTolerance()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void Gelu_derivative_is_within_the_backward_tolerance(string form)
     {
-        var got = Apply(VectorMath.GeluDerivative);
+        if (Form(form) is not { } f)
+            return; // the table form needs AVX-512
+        var got = Apply(f.Derivative);
         double epsilon = Math.Pow(2, -23);
         for (int i = 0; i < Inputs.Length; i++)
         {
@@ -152,7 +181,7 @@ public class FloatErfSweepTests
             // plus one subnormal step: results below float's normal range have no more bits
             double tolerance = 4 * epsilon * (Math.Abs(cdf) + Math.Abs(slope)) + 2 * epsilon * Math.Abs(expected) + float.Epsilon;
             if (!(Math.Abs(got[i] - expected) <= tolerance))
-                Assert.Fail($"gelu'({x:R}): expected {expected:R}, got {got[i]:R}");
+                Assert.Fail($"gelu' ({form}) at {x:R}: expected {expected:R}, got {got[i]:R}");
         }
     }
 }

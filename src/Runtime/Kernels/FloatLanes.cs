@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// The float-lane operations a kernel written once needs, for Vector256&lt;float&gt; and Vector512&lt;float&gt;
-/// (the runtime's own ISimdVector is not public). The implementations are structs, so a generic method over
-/// them is compiled once per width with every call inlined.
+/// The float-lane operations <see cref="FloatGeluDivided"/> is written over (the runtime's own ISimdVector is not
+/// public), implemented for Vector256&lt;float&gt; by <see cref="Lanes256"/>. Implementations are structs, so a
+/// generic method over them is compiled once per width with every call inlined.
 /// </summary>
 internal interface IFloatLanes<TV> where TV : struct
 {
@@ -64,24 +64,4 @@ internal readonly struct Lanes256 : IFloatLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> PowerOfTwo(Vector256<float> k) =>
         Vector256.ShiftLeft((k + Vector256.Create(12582912f + 127f)).AsInt32() - Vector256.Create(0x4B400000), 23).AsSingle();
-}
-
-internal readonly struct Lanes512 : IFloatLanes<Vector512<float>>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Splat(float value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AtMost(Vector512<float> x, Vector512<float> cap) => Avx512F.Min(cap, x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.LessThanOrEqual(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanOrEqual(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> y, Vector512<float> k) => Avx512F.Scale(y, k);
 }
