@@ -38,21 +38,9 @@ public static partial class Pw
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<double> value, Span<double> span, int i) => value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)i);
 
-    /// <summary>Bytes ahead of the element being loaded that <see cref="Prefetch{T}"/> asks for.</summary>
-    internal const int PrefetchBytes = 4096;
-
-    /// <summary>
-    /// Asks for the cache line <see cref="PrefetchBytes"/> ahead of element <paramref name="i"/> (x86 only). A
-    /// kernel with much arithmetic per element (GELU) loads too slowly for the hardware prefetcher to keep memory
-    /// busy: with it, gelu(x * a + b) on 16M floats ran in 3.4 ms instead of 4.8 (benchmarks/README.md). A prefetch
-    /// never faults, so the address may lie past the span, and a stale address (the array moved) costs nothing.
-    /// </summary>
+    /// <summary>Asks for memory a page ahead of element <paramref name="i"/> (see <see cref="Kernels.Prefetch"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Prefetch<T>(ReadOnlySpan<T> span, int i) where T : unmanaged
-    {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AddByteOffset(ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i), PrefetchBytes)));
-    }
+    public static void Prefetch<T>(ReadOnlySpan<T> span, int i) => Kernels.Prefetch.Ahead(ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
 
     // ---- activations ----
 
