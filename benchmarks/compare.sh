@@ -6,7 +6,9 @@
 #
 # PEER_DIR: a copy of the peer-bench project (it is not part of this repository; it is built there, so it
 # must be writable). GROUPs: gemm eltwise layernorm softmax mlp transformer (default: all of them), and cnn,
-# which needs a peer with a cnn command (benchmarks/README.md gives its code; the peer as shipped has none).
+# which needs a peer with a cnn command (benchmarks/README.md gives its code; the peer as shipped has none), and
+# limits, the machine's FMA peak and memory bandwidth as the peer measures them (only the peer runs it); with
+# limits and eltwise, the compiled gelu chains' bandwidth is also printed as a share of the 2-thread triad.
 # --jemalloc runs the peer with jemalloc preloaded (apt-get install libjemalloc2), as its README describes.
 # --warm-ms (default 2000, both sides): how long each figure runs before it is timed. .NET's tiered JIT
 # reaches its final code for a training step after 1-2 s (the peer's default of 300 ms timed the MLP step
@@ -73,6 +75,7 @@ for ((r = 1; r <= rounds; r++)); do
     for g in "${groups[@]}"; do
         echo "# round $r: $g" >&2
         run peer "$r" "$g" env "${peer_env[@]}" "$peer_bin" "$g" --threads 2 --reps "$reps" --warm-ms "$warm_ms"
+        [[ $g == limits ]] && continue
         run ours "$r" "$g" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g" --reps "$reps" --warm-ms "$warm_ms"
         if [[ $g == eltwise || $g == mlp || $g == cnn || $g == transformer ]]; then
             run ours "$r" "$g.compiled" env DOTNET_PROCESSOR_COUNT=2 "$ours_bin" compare "$g.compiled" --reps "$reps" --warm-ms "$warm_ms"
@@ -129,4 +132,11 @@ if ours_only:
 peer_only = [n for n in order if n in values["peer"] and n not in values["ours"] and not n.endswith(".time")]
 if peer_only:
     print("# only libtorch ran: " + ", ".join(peer_only))
+triad = values["peer"].get("limits.triad.t2")
+if triad:
+    print(f"# limits.triad.t2 median {statistics.median(triad):.4g} GB/s ({', '.join(f'{t:.4g}' for t in triad)})")
+    for name in ("eltwise.compiled.scalar.bw", "eltwise.compiled.vector.bw"):
+        if name in values["ours"]:
+            print(f"# {name} median {statistics.median(values['ours'][name]):.4g} GB/s = "
+                  f"{100 * statistics.median(values['ours'][name]) / statistics.median(triad):.0f} % of the triad")
 PY
