@@ -91,7 +91,10 @@ python3 - "$out" <<'PY'
 import glob, os, statistics, sys
 out = sys.argv[1]
 values, units, order = {"peer": {}, "ours": {}}, {}, []
-for path in sorted(glob.glob(os.path.join(out, "*.tsv"))):
+def by_round(path):
+    side, rnd, group = os.path.basename(path).split(".", 2)
+    return side, int(rnd), group
+for path in sorted(glob.glob(os.path.join(out, "*.tsv")), key=by_round):
     side = os.path.basename(path).split(".")[0]
     for line in open(path):
         parts = line.rstrip("\n").split("\t")
@@ -137,6 +140,9 @@ if triad:
     print(f"# limits.triad.t2 median {statistics.median(triad):.4g} GB/s ({', '.join(f'{t:.4g}' for t in triad)})")
     for name in ("eltwise.compiled.scalar.bw", "eltwise.compiled.vector.bw"):
         if name in values["ours"]:
-            print(f"# {name} median {statistics.median(values['ours'][name]):.4g} GB/s = "
-                  f"{100 * statistics.median(values['ours'][name]) / statistics.median(triad):.0f} % of the triad")
+            ours = values["ours"][name]
+            # each round's figure against the same round's triad too: the host's bandwidth moves between rounds
+            shares = [100 * o / t for o, t in zip(ours, triad)]
+            print(f"# {name} median {statistics.median(ours):.4g} GB/s = {100 * statistics.median(ours) / statistics.median(triad):.0f} % "
+                  f"of the triad's median; by round {', '.join(f'{s:.0f}' for s in shares)} %")
 PY

@@ -8,7 +8,7 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// <summary>
 /// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: when every
 /// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
-/// Vector256 (comparisons become lane masks), each asking for its inputs a few pages ahead, then the scalar loop
+/// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead, then the scalar loop
 /// for the tail (or for the whole block when types are mixed). Each step is its op's <see cref="PointwiseFormula"/>, expanded over the previous steps'
 /// locals; the runtime's Pw functions have an overload for every width.
 /// </summary>
@@ -79,10 +79,12 @@ internal static class KernelEmitter
 
     private static void WriteBody(CodeWriter w, PointwiseKernel kernel, IrGraph graph, VectorForm? vector)
     {
-        // a kernel with much arithmetic per element loads too slowly for the hardware prefetcher (Pw.Prefetch)
+        // a kernel with much arithmetic per element loads too slowly for the hardware prefetcher (Pw.Prefetch);
+        // an input smaller than the loop is broadcast, re-read row after row from the cache
         for (int k = 0; vector is not null && k < kernel.Inputs.Count; k++)
         {
-            w.Line($"Pw.Prefetch(in{k}, i);");
+            if (kernel.Inputs[k].Type.Shape.Equals(kernel.Shape))
+                w.Line($"Pw.Prefetch(in{k}, i);");
         }
 
         for (int k = 0; k < kernel.Inputs.Count; k++)
