@@ -154,6 +154,18 @@ public class FloatErfSweepTests
         Assert.Equal(0.5f, slope[3]);
         Assert.Equal(1f, slope[5]);
         Assert.Equal(0f, slope[6]);
+
+        // far beyond the sweep: x itself, or 0 (the table form caps |x| inside, so nothing tiny is left over)
+        var far = Vector256.Create([1e30f, -1e30f, float.MaxValue, -float.MaxValue, 20f, -20f, 1e-30f, -1e-30f]);
+        var farGelu = f.Gelu(far);
+        var farSlope = f.Derivative(far);
+        float[] expected = [1e30f, 0f, float.MaxValue, 0f, 20f, 0f, 5e-31f, -5e-31f];
+        float[] expectedSlope = [1f, 0f, 1f, 0f, 1f, 0f, 0.5f, 0.5f];
+        for (int lane = 0; lane < 8; lane++)
+        {
+            Assert.Equal(expected[lane], farGelu[lane]);
+            Assert.Equal(expectedSlope[lane], farSlope[lane]);
+        }
     }
 
     [Fact]

@@ -19,7 +19,6 @@ namespace DeepGen.Kernels;
 /// </summary>
 internal static class FloatGeluTable
 {
-    const float Limit = 15f;
     // the largest float below 15: a + 1 stays below 16, in the last interval
     const float Cap = 14.9999990f;
     const float InverseSqrtTwoPi = 0.398942280401432678f;
@@ -93,37 +92,38 @@ internal static class FloatGeluTable
         0.336061448f, 0.311434001f, 0.289695084f, 0.270412415f
     ]);
 
+    // vfixupimmps responses per class of x, a nibble each from bit 0: NaN, signalling NaN, 0, 1, -inf, +inf,
+    // negative, positive; 0 keeps the computed value, 3 makes it NaN
+    const int NaNAtMinusInfinity = 0x00030000, NaNAtInfinities = 0x00330000;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Gelu(Vector512<float> x)
     {
-        var (r, y, k) = Parts(x);
+        var (xCapped, r, y, k) = Parts(x);
         var negative = Vector512.LessThan(x, Vector512<float>.Zero);
-        // x Phi(-a) = y (x R) 2^k
-        var e = Avx512F.Scale(y * (x * r), k);
+        // x Phi(-a) = y (x R) 2^k; with x capped it underflows to -0 or 0 beyond 15, so the result there is -0 or x
+        var e = Avx512F.Scale(y * (xCapped * r), k);
         var result = Vector512.ConditionalSelect(negative, e, x - e);
-        // far out gelu is x, or -0 (and NaN at -inf, as 0.5 x erfc(-x / sqrt 2) gives)
-        return Vector512.ConditionalSelect(Beyond(x), Vector512.ConditionalSelect(negative, x * Vector512<float>.Zero, x), result);
+        // NaN at -inf, as 0.5 x erfc(-x / sqrt 2) gives
+        return Avx512F.Fixup(result, x, Vector512.Create(NaNAtMinusInfinity), 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> GeluDerivative(Vector512<float> x)
     {
-        var (r, y, k) = Parts(x);
+        var (xCapped, r, y, k) = Parts(x);
         var negative = Vector512.LessThan(x, Vector512<float>.Zero);
         // Phi(x) + x phi(x) = base + exp(-a^2/2) (x / sqrt(2 pi) + R), R negated for x >= 0
         var tailBase = Vector512.ConditionalSelect(negative, Vector512<float>.Zero, Vector512<float>.One);
-        var factor = Avx512F.FusedMultiplyAdd(x, Vector512.Create(InverseSqrtTwoPi), Vector512.ConditionalSelect(negative, r, -r));
+        var factor = Avx512F.FusedMultiplyAdd(xCapped, Vector512.Create(InverseSqrtTwoPi), Vector512.ConditionalSelect(negative, r, -r));
         var result = tailBase + Avx512F.Scale(y * factor, k);
-        // far out 0 or 1 (NaN at infinities, as cdf + x pdf gives)
-        return Vector512.ConditionalSelect(Beyond(x), tailBase + x * Vector512<float>.Zero, result);
+        // NaN at infinities, as cdf + x pdf gives
+        return Avx512F.Fixup(result, x, Vector512.Create(NaNAtInfinities), 0);
     }
 
+    /// <summary>x with |x| capped below 15; R(a) and exp(-a^2/2) as y 2^k with y near 1, for a = |x| so capped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Beyond(Vector512<float> x) => Vector512.GreaterThanOrEqual(Vector512.Abs(x), Vector512.Create(Limit));
-
-    /// <summary>R(a), and exp(-a^2/2) as y 2^k with y near 1 (a = |x| capped below 15).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (Vector512<float> R, Vector512<float> Y, Vector512<float> K) Parts(Vector512<float> x)
+    static (Vector512<float> XCapped, Vector512<float> R, Vector512<float> Y, Vector512<float> K) Parts(Vector512<float> x)
     {
         // vminps with the cap first returns its second operand, so NaN stays NaN
         var a = Avx512F.Min(Vector512.Create(Cap), Vector512.Abs(x));
@@ -149,7 +149,7 @@ internal static class FloatGeluTable
         p = MulAdd(p, q, -0.0208332203f);
         p = MulAdd(p, q, 0.125f);
         p = MulAdd(p, q, -0.5f);
-        return (r, MulAdd(p, q, 1f), k);
+        return (Vector512.CopySign(a, x), r, MulAdd(p, q, 1f), k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
