@@ -13,7 +13,8 @@ namespace DeepGen.Kernels;
 /// (R's relative error at most 2.1e-9). exp(-a^2/2) is computed as in <see cref="FloatGeluDivided"/>, from
 /// a^2 split exactly into float hi + lo, and the factor that multiplies it goes in before the power of two, so a
 /// result in the subnormals is rounded once. Within 3 ulp of the double formula rounded to float, more than
-/// 1 ulp off for about 1 in 1200 inputs (FloatErfSweepTests). One form over the whole range, with no division:
+/// 1 ulp off for about 1 in 1200 inputs (FloatErfSweepTests); where the formula's result underflows to -0
+/// (x below about -14) this gives +0. One form over the whole range, with no division:
 /// about 21 multiply-adds and 7 permutes per 16 lanes, where <see cref="FloatGeluDivided"/> takes about 35
 /// multiply-adds and a division. The fits were made with mpmath's chebyfit (tools/float-gelu-fit.py prints them).
 /// </summary>
@@ -99,11 +100,12 @@ internal static class FloatGeluTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Gelu(Vector512<float> x)
     {
-        var (xCapped, r, y, k) = Parts(x);
-        var negative = Vector512.LessThan(x, Vector512<float>.Zero);
-        // x Phi(-a) = y (x R) 2^k; with x capped it underflows to -0 or 0 beyond 15, so the result there is -0 or x
-        var e = Avx512F.Scale(y * (xCapped * r), k);
-        var result = Vector512.ConditionalSelect(negative, e, x - e);
+        var (a, r, y, k) = Parts(x);
+        // x Phi(x) = max(x, 0) - a Phi(-a) for either sign; a Phi(-a) = y (a R) 2^k, which underflows to 0
+        // beyond 15 (a is capped there), leaving x or 0. vmaxps returns its second operand, 0, for a NaN x, and
+        // the NaN comes through a Phi(-a).
+        var e = Avx512F.Scale(y * (a * r), k);
+        var result = Avx512F.Max(x, Vector512<float>.Zero) - e;
         // NaN at -inf, as 0.5 x erfc(-x / sqrt 2) gives
         return Avx512F.Fixup(result, x, Vector512.Create(NaNAtMinusInfinity), 0);
     }
@@ -111,7 +113,8 @@ internal static class FloatGeluTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> GeluDerivative(Vector512<float> x)
     {
-        var (xCapped, r, y, k) = Parts(x);
+        var (a, r, y, k) = Parts(x);
+        var xCapped = Vector512.CopySign(a, x);
         var negative = Vector512.LessThan(x, Vector512<float>.Zero);
         // Phi(x) + x phi(x) = base + exp(-a^2/2) (x / sqrt(2 pi) + R), R negated for x >= 0
         var tailBase = Vector512.ConditionalSelect(negative, Vector512<float>.Zero, Vector512<float>.One);
@@ -121,9 +124,9 @@ internal static class FloatGeluTable
         return Avx512F.Fixup(result, x, Vector512.Create(NaNAtInfinities), 0);
     }
 
-    /// <summary>x with |x| capped below 15; R(a) and exp(-a^2/2) as y 2^k with y near 1, for a = |x| so capped.</summary>
+    /// <summary>a = |x| capped below 15, R(a), and exp(-a^2/2) as y 2^k with y near 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static (Vector512<float> XCapped, Vector512<float> R, Vector512<float> Y, Vector512<float> K) Parts(Vector512<float> x)
+    static (Vector512<float> A, Vector512<float> R, Vector512<float> Y, Vector512<float> K) Parts(Vector512<float> x)
     {
         // vminps with the cap first returns its second operand, so NaN stays NaN
         var a = Avx512F.Min(Vector512.Create(Cap), Vector512.Abs(x));
@@ -149,7 +152,7 @@ internal static class FloatGeluTable
         p = MulAdd(p, q, -0.0208332203f);
         p = MulAdd(p, q, 0.125f);
         p = MulAdd(p, q, -0.5f);
-        return (Vector512.CopySign(a, x), r, MulAdd(p, q, 1f), k);
+        return (a, r, MulAdd(p, q, 1f), k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
