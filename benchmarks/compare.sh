@@ -110,10 +110,14 @@ def counterpart(name):
     """The peer's figure a DeepGen-only compiled figure is compared with (None: none)."""
     if name.startswith("process.peak_rss.") and name.endswith(".compiled"):
         return name[: -len(".compiled")]
-    if ".compiled." in name:
-        for peer in (name.replace(".compiled.", ".sdpa."), name.replace(".compiled.", ".")):
+    # the peer runs its eltwise figures in a dispose scope per call, so DeepGen's scoped figures match them too
+    plain = name.replace(".scoped.", ".")
+    if ".compiled." in plain:
+        for peer in (plain.replace(".compiled.", ".sdpa."), plain.replace(".compiled.", ".")):
             if peer in values["peer"]:
                 return peer
+    if plain != name and plain in values["peer"] and name.startswith("eltwise."):
+        return plain
     return None
 
 print(f"{'figure':64} {'unit':9} {'libtorch':>10} {'DeepGen':>10} {'speed ratio':>11}")
@@ -138,7 +142,7 @@ if peer_only:
 triad = values["peer"].get("limits.triad.t2")
 if triad:
     print(f"# limits.triad.t2 median {statistics.median(triad):.4g} GB/s ({', '.join(f'{t:.4g}' for t in triad)})")
-    for name in ("eltwise.compiled.scalar.bw", "eltwise.compiled.vector.bw"):
+    for name in ("eltwise.compiled.scalar.bw", "eltwise.compiled.vector.bw", "eltwise.compiled.scoped.scalar.bw", "eltwise.compiled.scoped.vector.bw"):
         if name in values["ours"]:
             ours = values["ours"][name]
             # each round's figure against the same round's triad too: the host's bandwidth moves between rounds

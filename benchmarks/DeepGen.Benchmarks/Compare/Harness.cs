@@ -44,6 +44,16 @@ internal sealed class Harness
         for (int i = 0; i < 40; i++) body();
     }
 
+    /// <summary>
+    /// <paramref name="body"/> inside a dispose scope of its own, as the peer runs its eltwise figures
+    /// (<c>Scoped</c> in its Program.cs): each call's tensors go back to the pool when it returns.
+    /// </summary>
+    public static Action Scoped(Action body) => () =>
+    {
+        using var scope = Torch.NewDisposeScope();
+        body();
+    };
+
     public static void Emit(string name, double value, string unit) =>
         Console.WriteLine($"{name}\t{value.ToString("G5", CultureInfo.InvariantCulture)}\t{unit}");
 
