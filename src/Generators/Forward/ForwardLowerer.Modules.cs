@@ -21,9 +21,7 @@ internal sealed partial class ForwardLowerer
             return known;
         }
 
-        bool isBuffer = member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelParser.BufferAttributeName)
-            || (member is IPropertySymbol property && property.ContainingType.GetMembers().OfType<IFieldSymbol>()
-                .Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property) && f.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ModelParser.BufferAttributeName)));
+        bool isBuffer = IsBuffer(member);
         TensorType type = TensorFieldType(member, scope)
             ?? throw Break(use, $"the tensor '{member.Name}'", "has a shape the compiler cannot tell: create it with Tensor.Zeros, Ones, Rand or Randn and sizes known at build time");
         bool mayBeNull = TypeOfMember(member).NullableAnnotation == NullableAnnotation.Annotated;
