@@ -8,9 +8,10 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// <summary>
 /// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: when every
 /// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
-/// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead, then the scalar loop
-/// for the tail (or for the whole block when types are mixed). Each step is its op's <see cref="PointwiseFormula"/>, expanded over the previous steps'
-/// locals; the runtime's Pw functions have an overload for every width.
+/// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead, then the
+/// scalar loop for the tail (or for the whole block when types are mixed). Each step is its op's
+/// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the runtime's Pw functions have an
+/// overload for every width.
 /// </summary>
 internal static class KernelEmitter
 {
