@@ -10,22 +10,25 @@ namespace DeepGen.Kernels;
 /// 1 / (a sqrt(2 pi)). R is a degree-5 polynomial in a - center on 32 intervals whose coefficients one
 /// vpermi2ps per coefficient picks per lane; the interval is bits 20-24 of a + 1 (its exponent and top three
 /// mantissa bits), so intervals are 1/8 wide below a = 1, where R needs them narrow, and 1 wide from a = 7
-/// (R's relative error at most 2.1e-9). exp(-a^2/2) is computed as in <see cref="FloatGeluDivided"/>, from
-/// a^2 split exactly into float hi + lo, and the factor that multiplies it goes in before the power of two, so a
-/// result in the subnormals is rounded once. Within 3 ulp of the double formula rounded to float, more than
+/// (R's relative error at most 2.1e-9). exp(-a^2/2) is computed from a^2 split exactly into float hi + lo, and
+/// the factor that multiplies it goes in before the power of two, so a result in the subnormals is rounded once. Within 3 ulp of the double formula rounded to float, more than
 /// 1 ulp off for about 1 in 1200 inputs (FloatErfSweepTests); where the formula's result underflows to -0
-/// (x below about -14) this gives +0. One form over the whole range, with no division:
-/// about 21 multiply-adds and 7 permutes per 16 lanes, where <see cref="FloatGeluDivided"/> takes about 35
-/// multiply-adds and a division. The fits were made with mpmath's chebyfit (tools/float-gelu-fit.py prints them).
+/// (x below about -14) this gives +0. One form over the whole range, with no division: about 21 multiply-adds
+/// and 7 permutes per 16 lanes, where the two-form version it replaced (a central polynomial and a tail in
+/// 1 / (1 + a / (2 sqrt 2))) took about 35 multiply-adds and a division, and was 5 ulp off at worst.
+/// <see cref="FloatGeluTable8"/> is the 8-lane form. The fits were made with mpmath's chebyfit
+/// (tools/float-gelu-fit.py prints them).
 /// </summary>
 internal static class FloatGeluTable
 {
     // the largest float below 15: a + 1 stays below 16, in the last interval
-    const float Cap = 14.9999990f;
-    const float InverseSqrtTwoPi = 0.398942280401432678f;
-    const float HalfLog2E = 0.721347520444482f;
+    internal const float Cap = 14.9999990f;
+    internal const float InverseSqrtTwoPi = 0.398942280401432678f;
+    internal const float HalfLog2E = 0.721347520444482f;
     // 2 ln 2 in two parts, the first with trailing zero bits so that k * TwoLn2Hi is exact
-    const float TwoLn2Hi = 1.386291504f, TwoLn2Lo = 2.85721354e-06f;
+    internal const float TwoLn2Hi = 1.386291504f, TwoLn2Lo = 2.85721354e-06f;
+    // exp(-q/2) = 1 - q/2 + q^2 (((ExpP4 q + ExpP3) q + ExpP2) q + ExpP1) q + ExpP0) for |q| <= ln 2 (relative error 1.1e-8)
+    internal const float ExpP4 = 2.17596626e-05f, ExpP3 = -0.000261349342f, ExpP2 = 0.00260415976f, ExpP1 = -0.0208332203f, ExpP0 = 0.125f;
 
     /// <summary>The interval centers and R's coefficients, highest power first (table position: see the summary).</summary>
     static readonly Table Center = new(
@@ -145,12 +148,11 @@ internal static class FloatGeluTable
         var k = Avx512F.RoundScale(u * Vector512.Create(-HalfLog2E), 0);
         var q = Avx512F.FusedMultiplyAdd(k, Vector512.Create(TwoLn2Hi), u);
         q = Avx512F.FusedMultiplyAdd(k, Vector512.Create(TwoLn2Lo), q) + lo;
-        // exp(-q/2) = 1 - q/2 + q^2 P(q) (relative error 1.1e-8)
-        var p = Vector512.Create(2.17596626e-05f);
-        p = MulAdd(p, q, -0.000261349342f);
-        p = MulAdd(p, q, 0.00260415976f);
-        p = MulAdd(p, q, -0.0208332203f);
-        p = MulAdd(p, q, 0.125f);
+        var p = Vector512.Create(ExpP4);
+        p = MulAdd(p, q, ExpP3);
+        p = MulAdd(p, q, ExpP2);
+        p = MulAdd(p, q, ExpP1);
+        p = MulAdd(p, q, ExpP0);
         p = MulAdd(p, q, -0.5f);
         return (a, r, MulAdd(p, q, 1f), k);
     }
