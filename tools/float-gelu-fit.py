@@ -4,7 +4,7 @@
 #
 # Both forms: Phi(-a) = R(a) exp(-a^2/2) with R(a) = Phi(-a) e^(a^2/2), R a polynomial in d = a - center on each
 # interval. The interval is read off the bits of a + 1: its exponent (octaves [1, 2), [2, 4), [4, 8), [8, 16)) and
-# its top mantissa bits (3 for the 32 intervals of FloatGeluTable, 1 for the 8 of FloatGeluTable8), so intervals
+# its top mantissa bits (2 for the 16 intervals of FloatGeluTable, 1 for the 8 of FloatGeluTable8), so intervals
 # are narrow near 0, where R needs them so, and wide far out. The permute reads the low bits of each index, so
 # octave e, part j sits at ((127 + e) 2^bits + j) mod 2^(bits + 2).
 import struct
@@ -41,7 +41,7 @@ def table(name, bits, degree):
         print(f"R{power} =", floats(f[degree - power] for f in fits))
 
 
-table("FloatGeluTable", 3, 5)
+table("FloatGeluTable", 2, 6)
 table("FloatGeluTable8", 1, 8)
 
 # exp(-q/2) = 1 - q/2 + q^2 P(q) for |q| <= ln 2 (q = a^2 + 2 k ln 2), P fitted with 5 coefficients

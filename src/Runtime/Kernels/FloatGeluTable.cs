@@ -7,16 +7,17 @@ namespace DeepGen.Kernels;
 /// <summary>
 /// GELU, x Phi(x), and its derivative on 16 float lanes with AVX-512, by table: for a = |x|,
 /// Phi(-a) = R(a) exp(-a^2/2) with R(a) = Phi(-a) e^(a^2/2), a smooth function that falls from 0.5 like
-/// 1 / (a sqrt(2 pi)). R is a degree-5 polynomial in a - center on 32 intervals whose coefficients one
-/// vpermi2ps per coefficient picks per lane; the interval is bits 20-24 of a + 1 (its exponent and top three
-/// mantissa bits), so intervals are 1/8 wide below a = 1, where R needs them narrow, and 1 wide from a = 7
-/// (R's relative error at most 2.1e-9). exp(-a^2/2) is computed from a^2 split exactly into float hi + lo, and
-/// the factor that multiplies it goes in before the power of two, so a result in the subnormals is rounded once. Within 3 ulp of the double formula rounded to float, more than
-/// 1 ulp off for about 1 in 1200 inputs (FloatErfSweepTests); where the formula's result underflows to -0
-/// (x below about -14) this gives +0. One form over the whole range, with no division: about 21 multiply-adds
-/// and 7 permutes per 16 lanes, where the two-form version it replaced (a central polynomial and a tail in
-/// 1 / (1 + a / (2 sqrt 2))) took about 35 multiply-adds and a division, and was 5 ulp off at worst.
-/// <see cref="FloatGeluTable8"/> is the 8-lane form. The fits were made with mpmath's chebyfit
+/// 1 / (a sqrt(2 pi)). R is a degree-6 polynomial in a - center on 16 intervals whose coefficients one vpermps
+/// per coefficient picks per lane (a single-register permute: the 32-interval degree-5 version with two-register
+/// vpermi2ps took 6 % more time); the interval is bits 21-24 of a + 1 (its exponent and top two mantissa bits), so
+/// intervals are 1/4 wide below a = 1, where R needs them narrow, and 2 wide from a = 7 (R's relative error at
+/// most 5.9e-9). exp(-a^2/2) is computed from a^2 split exactly into float hi + lo, and the factor that multiplies
+/// it goes in before the power of two, so a result in the subnormals is rounded once. Within 3 ulp of the double
+/// formula rounded to float, more than 1 ulp off for about 1 in 1100 inputs (FloatErfSweepTests); where the
+/// formula's result underflows to -0 (x below about -14) this gives +0. One form over the whole range, with no
+/// division: about 22 multiply-adds and 8 permutes per 16 lanes, where the two-form version it replaced (a central
+/// polynomial and a tail in 1 / (1 + a / (2 sqrt 2))) took about 35 multiply-adds and a division, and was 5 ulp off
+/// at worst. <see cref="FloatGeluTable8"/> is the 8-lane form. The fits were made with mpmath's chebyfit
 /// (tools/float-gelu-fit.py prints them).
 /// </summary>
 internal static class FloatGeluTable
@@ -31,69 +32,58 @@ internal static class FloatGeluTable
     internal const float ExpP4 = 2.17596626e-05f, ExpP3 = -0.000261349342f, ExpP2 = 0.00260415976f, ExpP1 = -0.0208332203f, ExpP0 = 0.125f;
 
     /// <summary>The interval centers and R's coefficients, highest power first (table position: see the summary).</summary>
-    static readonly Table Center = new(
+    static readonly Vector512<float> Center = Vector512.Create(
     [
-        1.125f, 1.375f, 1.625f, 1.875f, 2.125f, 2.375f, 2.625f, 2.875f, 3.25f, 3.75f, 4.25f, 4.75f, 5.25f, 5.75f,
-        6.25f, 6.75f, 7.5f, 8.5f, 9.5f, 10.5f, 11.5f, 12.5f, 13.5f, 14.5f, 0.0625f, 0.1875f, 0.3125f, 0.4375f,
-        0.5625f, 0.6875f, 0.8125f, 0.9375f
+        1.25f, 1.75f, 2.25f, 2.75f, 3.5f, 4.5f, 5.5f, 6.5f, 8f, 10f, 12f, 14f, 0.125f, 0.375f, 0.625f, 0.875f
     ]);
 
-    static readonly Table R5 = new(
+    static readonly Vector512<float> R6 = Vector512.Create(
     [
-        -0.00250216597f, -0.00158240146f, -0.001022471f, -0.00067412277f, -0.000452929846f, -0.000309747847f,
-        -0.00021536916f, -0.000152089677f, -9.30099923e-05f, -5.03069532e-05f, -2.85056431e-05f, -1.68285478e-05f,
-        -1.0301902e-05f, -6.51287655e-06f, -4.23729307e-06f, -2.82845394e-06f, -1.61595892e-06f, -8.15102737e-07f,
-        -4.38970744e-07f, -2.49690544e-07f, -1.48743055e-07f, -9.21770891e-08f, -5.91038578e-08f, -3.90396693e-08f,
-        -0.0230033379f, -0.017274091f, -0.0130649908f, -0.00995050371f, -0.00762986019f, -0.00588895613f,
-        -0.00457431655f, -0.0035751774f
+        0.000609878567f, 0.000231180893f, 9.50891626e-05f, 4.20489341e-05f, 1.40880584e-05f, 3.86230249e-06f,
+        1.25550298e-06f, 4.6741809e-07f, 1.31681034e-07f, 3.12542419e-08f, 9.36424094e-09f, 3.32703665e-09f,
+        0.00762358122f, 0.00414499594f, 0.00231729588f, 0.00133013364f
     ]);
 
-    static readonly Table R4 = new(
+    static readonly Vector512<float> R5 = Vector512.Create(
     [
-        0.00751321856f, 0.00500664767f, 0.00340555026f, 0.00236122333f, 0.00166657136f, 0.00119594962f,
-        0.000871577067f, 0.000644377084f, 0.000421311939f, 0.000248044962f, 0.000152316105f, 9.70386391e-05f,
-        6.38515703e-05f, 4.32280394e-05f, 3.00132288e-05f, 2.13110834e-05f, 1.32855566e-05f, 7.45785474e-06f,
-        4.42919873e-06f, 2.75654838e-06f, 1.78450875e-06f, 1.19467541e-06f, 8.23252037e-07f, 5.81735208e-07f,
-        0.0548200384f, 0.0423222594f, 0.0329051092f, 0.0257588979f, 0.0202986132f, 0.016098598f, 0.0128469877f,
-        0.0103137605f
+        -0.00199945946f, -0.000833451631f, -0.000375739124f, -0.000181451527f, -6.8938898e-05f, -2.2023949e-05f,
+        -8.22467973e-06f, -3.47271316e-06f, -1.15772502e-06f, -3.32996706e-07f, -1.17576398e-07f, -4.81830575e-08f,
+        -0.0199741591f, -0.011422378f, -0.00671385601f, -0.00404978124f
     ]);
 
-    static readonly Table R3 = new(
+    static readonly Vector512<float> R4 = Vector512.Create(
     [
-        -0.0209154207f, -0.0147653166f, -0.0106260972f, -0.00778432749f, -0.0057968623f, -0.00438271463f,
-        -0.0033602335f, -0.0026098222f, -0.00182636129f, -0.00117734168f, -0.000787372119f, -0.000543587026f,
-        -0.000385811669f, -0.000280541251f, -0.000208386962f, -0.000157735849f, -0.000107132772f, -6.71687012e-05f,
-        -4.41107804e-05f, -3.010008e-05f, -2.12105479e-05f, -1.53601668e-05f, -1.1387483e-05f, -8.61584977e-06f,
-        -0.118345745f, -0.0942315459f, -0.0755506083f, -0.0609777793f, -0.049532827f, -0.0404856093f,
-        -0.0332885459f, -0.0275282543f
+        0.00610255357f, 0.00282373931f, 0.00140672922f, 0.000747130311f, 0.000320124411f, 0.000120689081f,
+        5.22437476e-05f, 2.51797464e-05f, 9.82725851e-06f, 3.46374395e-06f, 1.45091997e-06f, 6.88757666e-07f,
+        0.0480796173f, 0.0290647615f, 0.0180492047f, 0.0114946198f
     ]);
 
-    static readonly Table R2 = new(
+    static readonly Vector512<float> R3 = Vector512.Create(
     [
-        0.0535093248f, 0.0402846746f, 0.0308623612f, 0.0240233652f, 0.0189736169f, 0.0151855545f, 0.012302137f,
-        0.010077511f, 0.00761348521f, 0.00540350005f, 0.00395364827f, 0.00296912435f, 0.00228030724f,
-        0.00178566319f, 0.00142225088f, 0.00114982261f, 0.000856346684f, 0.000600633037f, 0.00043670446f,
-        0.000327043352f, 0.000251040852f, 0.000196770168f, 0.000157017697f, 0.000127252846f, 0.22646825f,
-        0.186804786f, 0.155117422f, 0.129629761f, 0.108994149f, 0.0921811759f, 0.0783992261f, 0.0670355856f
+        -0.0175288841f, -0.00907530822f, -0.00503120106f, -0.00295672542f, -0.00145900086f, -0.000651770504f,
+        -0.000328051916f, -0.000180896197f, -8.42765076e-05f, -3.62768769e-05f, -1.79924191e-05f, -9.88151805e-06f,
+        -0.105509296f, -0.0678184703f, -0.0447472036f, -0.0302503407f
     ]);
 
-    static readonly Table R1 = new(
+    static readonly Vector512<float> R2 = Vector512.Create(
     [
-        -0.122944467f, -0.0996875241f, -0.0820297301f, -0.0683968589f, -0.0577095672f, -0.0492138676f,
-        -0.0423738323f, -0.0368023291f, -0.030223079f, -0.0237952434f, -0.0191651769f, -0.0157341342f,
-        -0.0131290685f, -0.0111092003f, -0.00951423682f, -0.00823451672f, -0.00674405182f, -0.00530691445f,
-        -0.00428103982f, -0.00352426386f, -0.00295060663f, -0.00250571081f, -0.00215390348f, -0.00187101518f,
-        -0.369191587f, -0.317720592f, -0.27512607f, -0.239646405f, -0.209907725f, -0.184831411f, -0.16356504f,
-        -0.145430639f
+        0.0463227369f, 0.0271773245f, 0.01694737f, 0.0111196321f, 0.00638765283f, 0.00341591053f, 0.00201332313f,
+        0.00127656804f, 0.000713630463f, 0.000376650132f, 0.000221720693f, 0.000141099139f, 0.205507979f,
+        0.141691476f, 0.100164123f, 0.0724477097f
     ]);
 
-    static readonly Table R0 = new(
+    static readonly Vector512<float> R1 = Vector512.Create(
     [
-        0.245331392f, 0.217639819f, 0.195023105f, 0.176290885f, 0.160580099f, 0.147254065f, 0.135835603f,
-        0.125961721f, 0.113452062f, 0.100039206f, 0.0893593207f, 0.0806754008f, 0.073488228f, 0.0674492344f,
-        0.0623084866f, 0.0578826331f, 0.0522930957f, 0.0463100448f, 0.04154329f, 0.037658859f, 0.0344340578f,
-        0.0317149274f, 0.0293917321f, 0.0273842253f, 0.476011127f, 0.433182299f, 0.396211833f, 0.364104867f,
-        0.336061448f, 0.311434001f, 0.289695084f, 0.270412415f
+        -0.110491887f, -0.0747868717f, -0.0532254204f, -0.0394492634f, -0.0267342478f, -0.0173270162f,
+        -0.0120574636f, -0.00884039048f, -0.00596191222f, -0.00387533964f, -0.00271462766f, -0.00200503296f,
+        -0.342218131f, -0.256590635f, -0.196844682f, -0.154143035f
+    ]);
+
+    static readonly Vector512<float> R0 = Vector512.Create(
+    [
+        0.230760321f, 0.185231671f, 0.153651938f, 0.130724728f, 0.106345154f, 0.084803395f, 0.0703426972f,
+        0.0600156747f, 0.0491225459f, 0.0395066924f, 0.0330189727f, 0.0283526611f, 0.453793228f, 0.379604429f,
+        0.323356181f, 0.279770583f
     ]);
 
     // vfixupimmps responses per class of x, a nibble each from bit 0: NaN, signalling NaN, 0, 1, -inf, +inf,
@@ -133,14 +123,15 @@ internal static class FloatGeluTable
     {
         // vminps with the cap first returns its second operand, so NaN stays NaN
         var a = Avx512F.Min(Vector512.Create(Cap), Vector512.Abs(x));
-        var position = Vector512.ShiftRightLogical((a + Vector512<float>.One).AsInt32(), 20);
-        var d = a - Center.At(position);
-        var r = R5.At(position);
-        r = Avx512F.FusedMultiplyAdd(r, d, R4.At(position));
-        r = Avx512F.FusedMultiplyAdd(r, d, R3.At(position));
-        r = Avx512F.FusedMultiplyAdd(r, d, R2.At(position));
-        r = Avx512F.FusedMultiplyAdd(r, d, R1.At(position));
-        r = Avx512F.FusedMultiplyAdd(r, d, R0.At(position));
+        var position = Vector512.ShiftRightLogical((a + Vector512<float>.One).AsInt32(), 21);
+        var d = a - At(Center, position);
+        var r = At(R6, position);
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R5, position));
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R4, position));
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R3, position));
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R2, position));
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R1, position));
+        r = Avx512F.FusedMultiplyAdd(r, d, At(R0, position));
 
         // exp(-a^2/2) = exp(-q/2) 2^k with q = a^2 + 2 k ln 2 in [-ln 2, ln 2]; a^2 = u + lo exactly
         var u = a * a;
@@ -160,13 +151,7 @@ internal static class FloatGeluTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, float c) => Avx512F.FusedMultiplyAdd(a, b, Vector512.Create(c));
 
-    /// <summary>32 floats in two registers, looked up per lane by the low 5 bits of an index.</summary>
-    readonly struct Table(float[] values)
-    {
-        readonly Vector512<float> low = Vector512.Create(values.AsSpan(0, 16));
-        readonly Vector512<float> high = Vector512.Create(values.AsSpan(16, 16));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector512<float> At(Vector512<int> position) => Avx512F.PermuteVar16x32x2(low, position, high);
-    }
+    /// <summary>The table's entry at each lane's position (the low 4 bits of the index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> At(Vector512<float> table, Vector512<int> position) => Avx512F.PermuteVar16x32(table, position);
 }
