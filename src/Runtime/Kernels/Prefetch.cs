@@ -6,8 +6,9 @@ namespace DeepGen.Kernels;
 /// <summary>
 /// Software prefetch for the generated kernels' loops (<c>Pw.Prefetch</c>). A loop with much arithmetic per element
 /// (GELU) loads too slowly for the hardware prefetcher to keep memory busy: asking for each input a page ahead
-/// took the compiled gelu(x * a + b) on 16M floats from 4.8 to 3.3 ms; cheap kernels (an add, a multiply-add) neither
-/// gained nor lost. The eager elementwise loops did not gain from it (4 alternating runs), so they do not ask.
+/// took the compiled gelu(x * a + b) on 16M floats from 5.0 to 3.5 ms (5 alternating rounds); cheap kernels (an
+/// add, a multiply-add) neither gained nor lost. The eager elementwise loops did not gain from it (4 alternating
+/// runs), so they do not ask.
 /// </summary>
 internal static class Prefetch
 {
