@@ -65,20 +65,16 @@ internal sealed class TransformerBlock
         {
             using (Torch.NoGrad())
                 Harness.EmitMs($"transformer.{label}.fwd", h.Time(() => block.Forward(x, mask, sdpa)));
-            Harness.EmitMs($"transformer.{label}.fwdbwd", h.Time(() =>
+            Action step = () =>
             {
-                ClearGrads(xg, block.parameters);
-                block.Forward(xg, mask, sdpa).Backward(gy);
-            }));
-            StepMemory.Emit($"transformer.{label}", () => { ClearGrads(xg, block.parameters); return block.Forward(xg, mask, sdpa); }, y => y.Backward(gy));
-
-            // the same step inside a dispose scope: its buffers go back to the pool for the next step
-            Action scoped = () =>
-            {
-                using var scope = Torch.NewDisposeScope();
                 ClearGrads(xg, block.parameters);
                 block.Forward(xg, mask, sdpa).Backward(gy);
             };
+            Harness.EmitMs($"transformer.{label}.fwdbwd", h.Time(step));
+            StepMemory.Emit($"transformer.{label}", () => { ClearGrads(xg, block.parameters); return block.Forward(xg, mask, sdpa); }, y => y.Backward(gy));
+
+            // the same step inside a dispose scope: its buffers go back to the pool for the next step
+            var scoped = Harness.Scoped(step);
             Harness.EmitMs($"transformer.{label}.scoped.fwdbwd", h.Time(scoped));
             StepMemory.EmitAllocated($"transformer.{label}.scoped", scoped);
         }
@@ -106,27 +102,23 @@ internal sealed class TransformerBlock
                 throw new InvalidOperationException($"transformer.compiled: the block did not run compiled (gradient node {node})");
             // the generated methods are this group's own code: give the JIT's tiering its 30 calls before timing
             // (the harness's 300 ms warm-up is 3 steps; the eager groups share kernels warmed by earlier figures)
-            Harness.WarmUp(() => { ClearGrads(xg, parameters); compiled.Forward(xg).Backward(gy); });
+            Action step = () =>
+            {
+                ClearGrads(xg, parameters);
+                compiled.Forward(xg).Backward(gy);
+            };
+            Harness.WarmUp(step);
             using (Torch.NoGrad())
             {
                 // without gradients the block runs its no-grad forward, whose kernels the warm-up above did not call
                 Harness.WarmUp(() => compiled.Forward(x));
                 Harness.EmitMs("transformer.compiled.fwd", h.Time(() => compiled.Forward(x)));
             }
-            Harness.EmitMs("transformer.compiled.fwdbwd", h.Time(() =>
-            {
-                ClearGrads(xg, parameters);
-                compiled.Forward(xg).Backward(gy);
-            }));
+            Harness.EmitMs("transformer.compiled.fwdbwd", h.Time(step));
             StepMemory.Emit("transformer.compiled", () => { ClearGrads(xg, parameters); return compiled.Forward(xg); }, y => y.Backward(gy));
 
             // the same step inside a dispose scope: what the compiled code does not recycle itself goes back too
-            Action scoped = () =>
-            {
-                using var scope = Torch.NewDisposeScope();
-                ClearGrads(xg, parameters);
-                compiled.Forward(xg).Backward(gy);
-            };
+            var scoped = Harness.Scoped(step);
             Harness.EmitMs("transformer.compiled.scoped.fwdbwd", h.Time(scoped));
             StepMemory.EmitAllocated("transformer.compiled.scoped", scoped);
         }

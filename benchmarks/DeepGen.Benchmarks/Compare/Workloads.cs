@@ -160,32 +160,22 @@ internal static class Workloads
         var opt = new SGD(model.Parameters(), lr: 0.01);
         var xb = Tensor.Randn(128, 784);
         var yb = Tensor.Randint(0, 10, [128]);
-        var t = h.Time(() =>
+        Action step = () =>
         {
             model.ZeroGrad();          // set_to_none, as PyTorch's default
             F.CrossEntropy(model.Forward(xb), yb).Backward();
             opt.Step();
-        });
+        };
+        var t = h.Time(step);
         Harness.EmitMs("mlp.train_step", t);
         Harness.Emit("mlp.train_steps_per_s", 1e3 / t.Median, "steps/s");
         Harness.Emit("mlp.train_steps_per_s.best", 1e3 / t.Best, "steps/s");
 
         // the same step inside a dispose scope: its buffers go back to the pool for the next step
-        Action scoped = () =>
-        {
-            using var scope = Torch.NewDisposeScope();
-            model.ZeroGrad();
-            F.CrossEntropy(model.Forward(xb), yb).Backward();
-            opt.Step();
-        };
+        var scoped = Harness.Scoped(step);
         Harness.EmitMs("mlp.scoped.train_step", h.Time(scoped));
         StepMemory.EmitAllocated("mlp.scoped", scoped);
-        StepMemory.EmitAllocated("mlp", () =>
-        {
-            model.ZeroGrad();
-            F.CrossEntropy(model.Forward(xb), yb).Backward();
-            opt.Step();
-        });
+        StepMemory.EmitAllocated("mlp", step);
 
         model.Eval();
         var x1 = Tensor.Randn(1, 784);
