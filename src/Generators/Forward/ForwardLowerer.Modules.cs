@@ -252,8 +252,9 @@ internal sealed partial class ForwardLowerer
 
     /// <summary>
     /// <c>body.Forward(x)</c> on a <c>Sequential</c> field created once as <c>new Sequential(layer, layer, ...)</c>
-    /// of built-in layers: each layer in order, its parameters named <c>body.0.weight</c> and read through
-    /// <c>((DeepGen.Linear)body[0]).Weight</c>, as the runtime registers them.
+    /// of built-in layers and [Model] blocks with a one-tensor Forward: each module in order (a block inlined),
+    /// its parameters named <c>body.0.weight</c> and read through <c>((DeepGen.Linear)body[0]).Weight</c>, as the
+    /// runtime registers them.
     /// </summary>
     private Operand SequentialForward(ModuleOperand module, IInvocationOperation call, Frame frame)
     {
