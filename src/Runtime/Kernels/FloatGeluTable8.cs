@@ -14,17 +14,18 @@ namespace DeepGen.Kernels;
 /// </summary>
 internal static class FloatGeluTable8
 {
+    // constant vectors, embedded in the code wherever it is compiled (see FloatGeluTable)
     /// <summary>The interval centers and R's coefficients, highest power first (position ((127 + e) 2 + j) mod 8).</summary>
-    static readonly Vector256<float> Center = Vector256.Create([1.5f, 2.5f, 4f, 6f, 9f, 13f, 0.25f, 0.75f]);
-    static readonly Vector256<float> R8 = Vector256.Create([2.79054475e-05f, 3.34282595e-06f, 2.50738566e-07f, 1.5182458e-08f, 6.86363966e-10f, 3.06960568e-11f, 0.000645582506f, 0.000168151601f]);
-    static readonly Vector256<float> R7 = Vector256.Create([-0.00010586741f, -1.49153793e-05f, -1.40262614e-06f, -1.09850838e-07f, -6.8068684e-09f, -4.19381335e-10f, -0.00197127112f, -0.000560137676f]);
-    static readonly Vector256<float> R6 = Vector256.Create([0.00036830359f, 6.23234664e-05f, 7.08657853e-06f, 7.47665922e-07f, 6.0701332e-08f, 5.42422329e-09f, 0.0055834637f, 0.00174538861f]);
-    static readonly Vector256<float> R5 = Vector256.Create([-0.00126555201f, -0.000257349282f, -3.74667143e-05f, -5.22217033e-06f, -5.89565389e-07f, -7.33084562e-08f, -0.0149968835f, -0.00518254889f]);
-    static readonly Vector256<float> R4 = Vector256.Create([0.00411035959f, 0.00101760181f, 0.000192758016f, 3.5842746e-05f, 5.688074e-06f, 9.86366331e-07f, 0.0372526869f, 0.0143600032f]);
-    static readonly Vector256<float> R3 = Vector256.Create([-0.0124970414f, -0.00383113441f, -0.000958738499f, -0.000241184855f, -5.41498739e-05f, -1.31896086e-05f, -0.0843042135f, -0.0366843343f]);
-    static readonly Vector256<float> R2 = Vector256.Create([0.0351868719f, 0.0136482259f, 0.00460588979f, 0.00159047381f, 0.000510081823f, 0.000175409485f, 0.170086771f, 0.084953256f]);
-    static readonly Vector256<float> R1 = Vector256.Create([-0.0902712792f, -0.045613952f, -0.0212997142f, -0.0102663944f, -0.00475317985f, -0.00231989194f, -0.295434266f, -0.173767939f]);
-    static readonly Vector256<float> R0 = Vector256.Create([0.20578067f, 0.14133133f, 0.094410643f, 0.0647793114f, 0.0437987894f, 0.0305094142f, 0.414032102f, 0.30023247f]);
+    static Vector256<float> Center => Vector256.Create(1.5f, 2.5f, 4f, 6f, 9f, 13f, 0.25f, 0.75f);
+    static Vector256<float> R8 => Vector256.Create(2.79054475e-05f, 3.34282595e-06f, 2.50738566e-07f, 1.5182458e-08f, 6.86363966e-10f, 3.06960568e-11f, 0.000645582506f, 0.000168151601f);
+    static Vector256<float> R7 => Vector256.Create(-0.00010586741f, -1.49153793e-05f, -1.40262614e-06f, -1.09850838e-07f, -6.8068684e-09f, -4.19381335e-10f, -0.00197127112f, -0.000560137676f);
+    static Vector256<float> R6 => Vector256.Create(0.00036830359f, 6.23234664e-05f, 7.08657853e-06f, 7.47665922e-07f, 6.0701332e-08f, 5.42422329e-09f, 0.0055834637f, 0.00174538861f);
+    static Vector256<float> R5 => Vector256.Create(-0.00126555201f, -0.000257349282f, -3.74667143e-05f, -5.22217033e-06f, -5.89565389e-07f, -7.33084562e-08f, -0.0149968835f, -0.00518254889f);
+    static Vector256<float> R4 => Vector256.Create(0.00411035959f, 0.00101760181f, 0.000192758016f, 3.5842746e-05f, 5.688074e-06f, 9.86366331e-07f, 0.0372526869f, 0.0143600032f);
+    static Vector256<float> R3 => Vector256.Create(-0.0124970414f, -0.00383113441f, -0.000958738499f, -0.000241184855f, -5.41498739e-05f, -1.31896086e-05f, -0.0843042135f, -0.0366843343f);
+    static Vector256<float> R2 => Vector256.Create(0.0351868719f, 0.0136482259f, 0.00460588979f, 0.00159047381f, 0.000510081823f, 0.000175409485f, 0.170086771f, 0.084953256f);
+    static Vector256<float> R1 => Vector256.Create(-0.0902712792f, -0.045613952f, -0.0212997142f, -0.0102663944f, -0.00475317985f, -0.00231989194f, -0.295434266f, -0.173767939f);
+    static Vector256<float> R0 => Vector256.Create(0.20578067f, 0.14133133f, 0.094410643f, 0.0647793114f, 0.0437987894f, 0.0305094142f, 0.414032102f, 0.30023247f);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Gelu(Vector256<float> x)
