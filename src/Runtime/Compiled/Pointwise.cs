@@ -39,6 +39,13 @@ public static class Pointwise
     /// <summary>Elements below which a loop stays on one thread.</summary>
     internal const long ParallelThreshold = 1 << 16;
 
+    /// <summary>
+    /// Elements from which a loop writes its vector outputs past the cache (<see cref="PointwiseBlock.Streams"/>):
+    /// 16 MiB of floats, half of this machine's 32 MiB L3 and more than a core's share of most, so the output
+    /// would not have stayed in the cache for the next kernel anyway.
+    /// </summary>
+    internal const int StreamingElements = 1 << 22;
+
     /// <summary>Runs <paramref name="kernel"/> over the broadcast of <paramref name="inputs"/>, returning its outputs (of <paramref name="outputTypes"/>).</summary>
     /// <param name="name">The kernel's name, for errors.</param>
     /// <param name="kernel">The generated kernel.</param>
@@ -79,19 +86,36 @@ public static class Pointwise
         if (numel == 0) return outputs;
 
         var layout = PointwiseLayout.Of(shape, inputs);
-        int blockSize = BlockSizeFor(layout);
-        int blocksPerRow = (layout.Inner + blockSize - 1) / blockSize;
-        long blocks = (long)layout.Rows * blocksPerRow;
+        var grid = GridFor(layout, numel >= StreamingElements ? outputs[0] : null);
+        bool stream = grid.Aligns;
+        long blocks = grid.Count;
         if (numel < ParallelThreshold || Kernels.Parallelism.Workers < 2 || blocks < 2)
         {
-            RunBlocks(kernel, layout, inputs, outputs, 0, blocks, blocksPerRow, blockSize);
+            RunBlocks(kernel, layout, inputs, outputs, grid, 0, blocks, stream);
             return outputs;
         }
 
         // one contiguous range of blocks per worker, each with its own scratch
         int workers = (int)Math.Min(Kernels.Parallelism.Workers, blocks);
-        Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, blocks * w / workers, blocks * (w + 1) / workers, blocksPerRow, blockSize));
+        Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, grid, blocks * w / workers, blocks * (w + 1) / workers, stream));
         return outputs;
+    }
+
+    /// <summary>
+    /// The blocks of <paramref name="layout"/>, cut at the 64-byte lines of <paramref name="streamed"/> when it is
+    /// given and of a float type (the only outputs the vector loops store).
+    /// </summary>
+    static BlockGrid GridFor(PointwiseLayout layout, Tensor? streamed)
+    {
+        int size = BlockSizeFor(layout);
+        return streamed?.DType switch
+        {
+            DType.Float32 => BlockGrid.Aligned(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(float),
+                Kernels.StreamingStore.FirstAlignedElement(streamed.Data<float>())),
+            DType.Float64 => BlockGrid.Aligned(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(double),
+                Kernels.StreamingStore.FirstAlignedElement(streamed.Data<double>())),
+            _ => BlockGrid.Plain(layout.Rows, layout.Inner, size),
+        };
     }
 
     internal static int BlockSizeFor(PointwiseLayout layout) => layout.InnerStrides.All(stride => stride == 1) ? InPlaceBlockSize : BlockSize;
@@ -106,17 +130,20 @@ public static class Pointwise
 
     // optimised from the first call, as the generated kernels are: each instantiation runs a few times per step
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, long first, long end, int blocksPerRow, int blockSize)
+    static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, BlockGrid grid, long first, long end, bool stream)
         where TKernel : struct, IPointwiseKernel
     {
-        var block = new PointwiseBlock(inputs, outputs, layout);
+        var block = new PointwiseBlock(inputs, outputs, layout) { Streams = stream };
         for (long b = first; b < end; b++)
         {
-            int row = (int)(b / blocksPerRow);
-            int start = (int)(b % blocksPerRow) * blockSize;
-            block.Seek(row, start, Math.Min(blockSize, layout.Inner - start));
+            var (row, start, length) = grid[b];
+            if (length == 0) continue;
+            block.Seek(row, start, length);
             kernel.Apply(block);
         }
+
+        // this thread's streamed lines are written before the loop counts its part done
+        if (stream) Kernels.StreamingStore.Fence();
     }
 }
 
@@ -243,6 +270,12 @@ public sealed class PointwiseBlock
 
     /// <summary>The number of elements in this block.</summary>
     public int Length { get; private set; }
+
+    /// <summary>
+    /// Whether the kernel's vector stores go past the cache (<c>Pw.Store(value, span, i, stream)</c>): the
+    /// outputs are too large to stay in it, and the driver cut the blocks at output 0's 64-byte lines.
+    /// </summary>
+    public bool Streams { get; internal init; }
 
     /// <summary>Moves to elements [start, start + length) of row <paramref name="row"/>, gathering strided and broadcast inputs.</summary>
     internal void Seek(int row, int start, int length)

@@ -27,6 +27,22 @@ public static partial class Pw
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<double> value, Span<double> span, int i) => value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)i);
 
+    /// <summary>Stores 16 floats at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, Span<float> span, int i, bool stream)
+    {
+        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+        else Store(value, span, i);
+    }
+
+    /// <summary>Stores 8 doubles at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<double> value, Span<double> span, int i, bool stream)
+    {
+        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+        else Store(value, span, i);
+    }
+
     // ---- on all 16 lanes, the same operations as the 8-lane forms ----
 
     public static Vector512<float> Relu(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), Vector512<float>.Zero, x);

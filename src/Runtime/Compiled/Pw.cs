@@ -38,6 +38,25 @@ public static partial class Pw
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<double> value, Span<double> span, int i) => value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)i);
 
+    /// <summary>
+    /// Stores 8 floats at <paramref name="i"/>, past the cache where <paramref name="stream"/> (the block's
+    /// <see cref="PointwiseBlock.Streams"/>) says the output is too large to stay in it (see <see cref="StreamingStore"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, Span<float> span, int i, bool stream)
+    {
+        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+        else Store(value, span, i);
+    }
+
+    /// <summary>Stores 4 doubles at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<double> value, Span<double> span, int i, bool stream)
+    {
+        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+        else Store(value, span, i);
+    }
+
     /// <summary>Asks for memory a page ahead of element <paramref name="i"/> (see <see cref="Kernels.Prefetch"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch<T>(ReadOnlySpan<T> span, int i) => Kernels.Prefetch.Ahead(ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));

@@ -8,7 +8,8 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// <summary>
 /// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: when every
 /// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
-/// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead, then the
+/// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead and storing
+/// past the cache when the driver says the outputs are too large for it (PointwiseBlock.Streams), then the
 /// scalar loop for the tail (or for the whole block when types are mixed). Each step is its op's
 /// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the runtime's Pw functions have an
 /// overload for every width.
@@ -42,6 +43,7 @@ internal static class KernelEmitter
         w.Line("int i = 0;");
         if (lane is { } t)
         {
+            w.Line("bool stream = block.Streams;");
             foreach (VectorForm form in new[] { new VectorForm("Vector512", "Pw.LoadWide", t), new VectorForm("Vector256", "Pw.Load", t) })
             {
                 w.Open($"if ({form.Name}.IsHardwareAccelerated)");
@@ -105,7 +107,7 @@ internal static class KernelEmitter
 
         for (int k = 0; k < kernel.Outputs.Count; k++)
         {
-            w.Line(vector is not null ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
+            w.Line(vector is not null ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i, stream);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
         }
     }
 

@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepGen.Kernels;
+
+/// <summary>
+/// Non-temporal ("streaming") vector stores for loops whose output is too large to stay in the cache. An
+/// ordinary store first reads the line it writes into the cache (a read for ownership), so a pass reading one
+/// array and writing another moves three arrays' worth of memory; a streaming store writes the line without
+/// reading it, so the pass moves two. Measured here (2-core Zen 5, 16M floats, both cores, alternating): the
+/// compiled gelu(x * a + b) 3.7 -> 2.9 ms, and the STREAM triad 5.3 -> 4.1 ms, in the host's slow-memory phase.
+/// The price is that the written data is not in the cache afterwards, so the driver only streams outputs far
+/// larger than a core's share of it (<see cref="Compiled.Pointwise.StreamingElements"/>).
+/// </summary>
+internal static unsafe class StreamingStore
+{
+    /// <summary>The alignment a 512-bit streaming store needs, in bytes (a 256-bit one needs half).</summary>
+    public const int Alignment = 64;
+
+    /// <summary>
+    /// Writes <paramref name="value"/> at <paramref name="at"/> past the cache where the address allows (x86,
+    /// aligned to the vector's size), else as an ordinary store. The element is pinned for the store, so the
+    /// address checked is the address written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Write<T>(Vector512<T> value, ref T at) where T : unmanaged
+    {
+        fixed (T* p = &at)
+        {
+            if (Avx512F.IsSupported && (nuint)p % (nuint)Vector512<byte>.Count == 0)
+                Avx512F.StoreAlignedNonTemporal((byte*)p, value.AsByte());
+            else
+                value.Store(p);
+        }
+    }
+
+    /// <inheritdoc cref="Write{T}(Vector512{T}, ref T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Write<T>(Vector256<T> value, ref T at) where T : unmanaged
+    {
+        fixed (T* p = &at)
+        {
+            if (Avx.IsSupported && (nuint)p % (nuint)Vector256<byte>.Count == 0)
+                Avx.StoreAlignedNonTemporal((byte*)p, value.AsByte());
+            else
+                value.Store(p);
+        }
+    }
+
+    /// <summary>
+    /// Orders this thread's streaming stores before its later stores (x86 sfence): streaming stores are weakly
+    /// ordered, so a thread that streamed calls this before it signals that its part is done.
+    /// </summary>
+    public static void Fence()
+    {
+        if (Sse.IsSupported) Sse.StoreFence();
+    }
+
+    /// <summary>
+    /// The first element of <paramref name="array"/> at an <see cref="Alignment"/>-byte boundary. The array is not
+    /// pinned, so this is only a hint for where to cut blocks: if the GC moves the array, stores fall back to
+    /// ordinary ones (<see cref="Write{T}(Vector512{T}, ref T)"/> checks the address it writes).
+    /// </summary>
+    public static int FirstAlignedElement<T>(T[] array) where T : unmanaged
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        return (int)((Alignment - address % Alignment) % Alignment / (nuint)sizeof(T));
+    }
+}
