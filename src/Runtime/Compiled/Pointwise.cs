@@ -87,32 +87,31 @@ public static class Pointwise
 
         var layout = PointwiseLayout.Of(shape, inputs);
         var grid = GridFor(layout, numel >= StreamingElements ? outputs[0] : null);
-        bool stream = grid.Aligns;
         long blocks = grid.Count;
         if (numel < ParallelThreshold || Kernels.Parallelism.Workers < 2 || blocks < 2)
         {
-            RunBlocks(kernel, layout, inputs, outputs, grid, 0, blocks, stream);
+            RunBlocks(kernel, layout, inputs, outputs, grid, 0, blocks);
             return outputs;
         }
 
         // one contiguous range of blocks per worker, each with its own scratch
         int workers = (int)Math.Min(Kernels.Parallelism.Workers, blocks);
-        Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, grid, blocks * w / workers, blocks * (w + 1) / workers, stream));
+        Kernels.WorkerTeam.For(workers, w => RunBlocks(kernel, layout, inputs, outputs, grid, blocks * w / workers, blocks * (w + 1) / workers));
         return outputs;
     }
 
     /// <summary>
     /// The blocks of <paramref name="layout"/>, cut at the 64-byte lines of <paramref name="streamed"/> when it is
-    /// given and of a float type (the only outputs the vector loops store).
+    /// given and of a float type (the only outputs the vector loops store), so that the blocks over whole lines stream.
     /// </summary>
     static BlockGrid GridFor(PointwiseLayout layout, Tensor? streamed)
     {
         int size = BlockSizeFor(layout);
         return streamed?.DType switch
         {
-            DType.Float32 => BlockGrid.Aligned(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(float),
+            DType.Float32 => BlockGrid.Streamed(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(float),
                 Kernels.StreamingStore.FirstAlignedElement(streamed.Data<float>())),
-            DType.Float64 => BlockGrid.Aligned(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(double),
+            DType.Float64 => BlockGrid.Streamed(layout.Rows, layout.Inner, size, Kernels.StreamingStore.Alignment / sizeof(double),
                 Kernels.StreamingStore.FirstAlignedElement(streamed.Data<double>())),
             _ => BlockGrid.Plain(layout.Rows, layout.Inner, size),
         };
@@ -130,20 +129,21 @@ public static class Pointwise
 
     // optimised from the first call, as the generated kernels are: each instantiation runs a few times per step
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, BlockGrid grid, long first, long end, bool stream)
+    static void RunBlocks<TKernel>(TKernel kernel, PointwiseLayout layout, Tensor[] inputs, Tensor[] outputs, BlockGrid grid, long first, long end)
         where TKernel : struct, IPointwiseKernel
     {
-        var block = new PointwiseBlock(inputs, outputs, layout) { Streams = stream };
+        var block = new PointwiseBlock(inputs, outputs, layout);
         for (long b = first; b < end; b++)
         {
-            var (row, start, length) = grid[b];
+            var (row, start, length, streams) = grid[b];
             if (length == 0) continue;
             block.Seek(row, start, length);
+            block.Streams = streams;
             kernel.Apply(block);
         }
 
         // this thread's streamed lines are written before the loop counts its part done
-        if (stream) Kernels.StreamingStore.Fence();
+        if (grid.Streams) Kernels.StreamingStore.Fence();
     }
 }
 
@@ -273,9 +273,9 @@ public sealed class PointwiseBlock
 
     /// <summary>
     /// Whether the kernel's vector stores go past the cache (<c>Pw.Store(value, span, i, stream)</c>): the
-    /// outputs are too large to stay in it, and the driver cut the blocks at output 0's 64-byte lines.
+    /// outputs are too large to stay in it, and this block covers whole 64-byte lines of output 0 (see <see cref="BlockGrid"/>).
     /// </summary>
-    public bool Streams { get; internal init; }
+    public bool Streams { get; internal set; }
 
     /// <summary>Moves to elements [start, start + length) of row <paramref name="row"/>, gathering strided and broadcast inputs.</summary>
     internal void Seek(int row, int start, int length)
