@@ -107,4 +107,21 @@ public class PwWideTests
         Assert.Equal(0f, target[2]);
         Assert.Equal(0f, target[19]);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void Partial_loads_fill_the_missing_lanes_with_zero_and_partial_stores_write_only_the_span(int count)
+    {
+        var source = Enumerable.Range(1, 10 + count).Select(i => (float)i).ToArray();
+        var loaded = Pw.LoadPartial<float>(source, 10);
+        for (int lane = 0; lane < Vector256<float>.Count; lane++) Assert.Equal(lane < count ? source[10 + lane] : 0f, loaded[lane]);
+
+        var target = Enumerable.Repeat(-1.0, 4 + count + 4).ToArray();
+        Pw.StorePartial(Vector256.Create(1.0, 2.0, 3.0, 4.0), target.AsSpan(0, 4 + Math.Min(count, 4)), 4);
+        Assert.Equal(Enumerable.Repeat(-1.0, 4), target[..4]);
+        Assert.Equal(new[] { 1.0, 2.0, 3.0, 4.0 }[..Math.Min(count, 4)], target[4..(4 + Math.Min(count, 4))]);
+        Assert.All(target[(4 + Math.Min(count, 4))..], value => Assert.Equal(-1.0, value));
+    }
 }

@@ -9,8 +9,8 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// Writes a <see cref="PointwiseKernel"/> as a struct implementing the runtime's IPointwiseKernel: when every
 /// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
 /// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead and storing
-/// past the cache when the driver says the outputs are too large for it (PointwiseBlock.Streams), then the
-/// scalar loop for the tail (or for the whole block when types are mixed). Each step is its op's
+/// past the cache when the driver says the outputs are too large for it (PointwiseBlock.Streams), then the last
+/// elements as one partial Vector256; a scalar loop does the block where no vectors are accelerated or types are mixed. Each step is its op's
 /// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the runtime's Pw functions have an
 /// overload for every width.
 /// </summary>
@@ -50,6 +50,16 @@ internal static class KernelEmitter
                 w.Open($"for (; i <= block.Length - {form.Type}.Count; i += {form.Type}.Count)");
                 WriteBody(w, kernel, graph, form);
                 w.Close();
+                if (form.Name == "Vector256")
+                {
+                    // the last few elements as one partial vector: the scalar forms cost far more per element
+                    w.Line();
+                    w.Open("if (i < block.Length)");
+                    WriteBody(w, kernel, graph, form with { Load = "Pw.LoadPartial", Partial = true });
+                    w.Line("i = block.Length;");
+                    w.Close();
+                }
+
                 w.Close();
                 w.Line();
             }
@@ -74,8 +84,11 @@ internal static class KernelEmitter
         return types.Count == 1 && types[0].IsFloating() && !boolOutput ? types[0] : null;
     }
 
-    /// <summary>A SIMD width of the generated loops: the vector type's name and the Pw load for it.</summary>
-    private sealed record VectorForm(string Name, string Load, ScalarType Lane)
+    /// <summary>
+    /// A SIMD width of the generated loops: the vector type's name and the Pw load for it; <see cref="Partial"/> for
+    /// the one vector of the last elements, fewer than its lanes, loaded and stored lane by lane.
+    /// </summary>
+    private sealed record VectorForm(string Name, string Load, ScalarType Lane, bool Partial = false)
     {
         public string Type => Name + "<" + Lane.CSharpName() + ">";
     }
@@ -84,7 +97,7 @@ internal static class KernelEmitter
     {
         // a kernel with much arithmetic per element loads too slowly for the hardware prefetcher (Pw.Prefetch);
         // an input smaller than the loop is broadcast, re-read row after row from the cache
-        for (int k = 0; vector is not null && k < kernel.Inputs.Count; k++)
+        for (int k = 0; vector is { Partial: false } && k < kernel.Inputs.Count; k++)
         {
             if (kernel.Inputs[k].Type.Shape.Equals(kernel.Shape))
                 w.Line($"Pw.Prefetch(in{k}, i);");
@@ -107,7 +120,13 @@ internal static class KernelEmitter
 
         for (int k = 0; k < kernel.Outputs.Count; k++)
         {
-            w.Line(vector is not null ? $"Pw.Store(s{kernel.Outputs[k].Step}, out{k}, i, stream);" : $"out{k}[i] = s{kernel.Outputs[k].Step};");
+            string step = "s" + kernel.Outputs[k].Step.ToString(CultureInfo.InvariantCulture);
+            w.Line(vector switch
+            {
+                null => $"out{k}[i] = {step};",
+                { Partial: true } => $"Pw.StorePartial({step}, out{k}, i);",
+                _ => $"Pw.Store({step}, out{k}, i, stream);",
+            });
         }
     }
 
