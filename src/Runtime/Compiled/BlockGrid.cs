@@ -5,9 +5,9 @@ namespace DeepGen.Compiled;
 /// time from the start of each row, or, for streamed outputs, so that the blocks that stream cover whole 64-byte
 /// lines of output 0: a row's elements before its first line boundary and after its last one are blocks of their
 /// own that store through the cache. Streaming stores need aligned addresses (a kernel's vector loop steps from the
-/// block's start), and a line written partly by streaming stores and partly by ordinary ones (at a row's edge)
-/// stalls the ordinary store until the streamed part reached memory: about 0.2 us per row, a quarter of the time of
-/// gelu(x * a + b) over rows of 4096.
+/// block's start), and this way no line is streamed in part. (Measured against streaming the rows' partial lines
+/// too, gelu(x * a + b) over rows of 4096 took the same time here; the cost at the row edges was masked stores,
+/// see <c>Pw.StorePartial</c>.)
 /// </summary>
 internal readonly struct BlockGrid
 {
