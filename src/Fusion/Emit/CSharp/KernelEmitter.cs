@@ -10,9 +10,9 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// value is of one float type, SIMD loops over Vector512 (where 512-bit vectors are accelerated) and then
 /// Vector256 (comparisons become lane masks), each asking for its full-size inputs a page ahead and storing
 /// past the cache when the driver says the outputs are too large for it (PointwiseBlock.Streams), then the last
-/// elements as one partial Vector256; a scalar loop does the block where no vectors are accelerated or types are mixed. Each step is its op's
-/// <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the runtime's Pw functions have an
-/// overload for every width.
+/// elements as one partial Vector256; a scalar loop does the block where no vectors are accelerated or types are
+/// mixed. Each step is its op's <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the
+/// runtime's Pw functions have an overload for every width.
 /// </summary>
 internal static class KernelEmitter
 {
@@ -86,7 +86,7 @@ internal static class KernelEmitter
 
     /// <summary>
     /// A SIMD width of the generated loops: the vector type's name and the Pw load for it; <see cref="Partial"/> for
-    /// the one vector of the last elements, fewer than its lanes, loaded and stored lane by lane.
+    /// the one vector of the last elements, fewer than its lanes, loaded and stored in part.
     /// </summary>
     private sealed record VectorForm(string Name, string Load, ScalarType Lane, bool Partial = false)
     {
