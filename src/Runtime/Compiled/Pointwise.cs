@@ -39,12 +39,8 @@ public static class Pointwise
     /// <summary>Elements below which a loop stays on one thread.</summary>
     internal const long ParallelThreshold = 1 << 16;
 
-    /// <summary>
-    /// Elements from which a loop writes its vector outputs past the cache (<see cref="PointwiseBlock.Streams"/>):
-    /// 16 MiB of floats, half of this machine's 32 MiB L3 and more than a core's share of most, so the output
-    /// would not have stayed in the cache for the next kernel anyway.
-    /// </summary>
-    internal const int StreamingElements = 1 << 22;
+    /// <summary>Elements from which a loop writes its vector outputs past the cache (<see cref="PointwiseBlock.Streams"/>).</summary>
+    internal const int StreamingElements = Kernels.StreamingStore.MinElements;
 
     /// <summary>Runs <paramref name="kernel"/> over the broadcast of <paramref name="inputs"/>, returning its outputs (of <paramref name="outputTypes"/>).</summary>
     /// <param name="name">The kernel's name, for errors.</param>

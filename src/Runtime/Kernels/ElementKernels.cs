@@ -17,7 +17,7 @@ internal static class ElementKernels
     {
         var result = Tensor.Uninitialized(x.ShapeArray(), DTypeOf<TOut>.Value);
         ElementLoop.Run(x.shape, [result.strides, x.strides], [0, x.offset],
-            new MapRow<TIn, TOut, TOp> { Dst = result.Data<TOut>(), Src = x.Data<TIn>(), Op = op });
+            new MapRow<TIn, TOut, TOp> { Dst = result.Data<TOut>(), Src = x.Data<TIn>(), Op = op, Stream = Streams(result) });
         return result;
     }
 
@@ -35,7 +35,7 @@ internal static class ElementKernels
         var shape = Shapes.Broadcast(a.shape, b.shape, opName);
         var result = Tensor.Uninitialized(shape, DTypeOf<TOut>.Value);
         ElementLoop.Run(shape, [result.strides, Elementwise.BroadcastStrides(a, shape), Elementwise.BroadcastStrides(b, shape)], [0, a.offset, b.offset],
-            new ZipRow<T, TOut, TOp> { Dst = result.Data<TOut>(), A = a.Data<T>(), B = b.Data<T>(), Op = op });
+            new ZipRow<T, TOut, TOp> { Dst = result.Data<TOut>(), A = a.Data<T>(), B = b.Data<T>(), Op = op, Stream = Streams(result) });
         return result;
     }
 
@@ -88,6 +88,9 @@ internal static class ElementKernels
         return copy;
     }
 
+    /// <summary>Whether a new output is large enough to be written past the cache (<see cref="StreamingStore"/>); in-place ops never are.</summary>
+    static bool Streams(Tensor result) => result.Numel >= StreamingStore.MinElements;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ref T At<T>(T[] array, int offset) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), offset);
 
@@ -98,6 +101,7 @@ internal static class ElementKernels
         public TOut[] Dst;
         public TIn[] Src;
         public TOp Op;
+        public bool Stream;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
@@ -107,7 +111,7 @@ internal static class ElementKernels
             int sd = strides[0], ss = strides[1];
             if (TOp.Vectorizes && Vector256.IsHardwareAccelerated && typeof(TIn) == typeof(TOut))
             {
-                VectorRows.Map<TIn, TOut, TOp>(ref Op, ref Unsafe.As<TOut, TIn>(ref d), sd, ref s, ss, count);
+                VectorRows.Map<TIn, TOut, TOp>(ref Op, ref Unsafe.As<TOut, TIn>(ref d), sd, ref s, ss, count, Stream);
                 return;
             }
             for (int i = 0; i < count; i++) Unsafe.Add(ref d, (nint)i * sd) = Op.Apply(Unsafe.Add(ref s, (nint)i * ss));
@@ -119,6 +123,7 @@ internal static class ElementKernels
         public TOut[] Dst;
         public T[] A, B;
         public TOp Op;
+        public bool Stream;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides, int count)
@@ -131,7 +136,7 @@ internal static class ElementKernels
             {
                 if (typeof(TOut) == typeof(T))
                 {
-                    VectorRows.Zip<T, TOut, TOp>(ref Op, ref Unsafe.As<TOut, T>(ref d), sd, ref a, sa, ref b, sb, count);
+                    VectorRows.Zip<T, TOut, TOp>(ref Op, ref Unsafe.As<TOut, T>(ref d), sd, ref a, sa, ref b, sb, count, Stream);
                     return;
                 }
                 if (typeof(TOut) == typeof(bool))

@@ -13,12 +13,32 @@ namespace DeepGen.Kernels;
 /// host's slow-memory phase): a hand-written loop of gelu(x * a + b) over aligned arrays 3.7 -> 2.9 ms, and the
 /// STREAM triad 5.3 -> 4.1 ms.
 /// The price is that the written data is not in the cache afterwards, so the driver only streams outputs far
-/// larger than a core's share of it (<see cref="Compiled.Pointwise.StreamingElements"/>).
+/// larger than a core's share of it (<see cref="MinElements"/>).
 /// </summary>
 internal static unsafe class StreamingStore
 {
     /// <summary>The alignment a 512-bit streaming store needs, in bytes (a 256-bit one needs half).</summary>
     public const int Alignment = 64;
+
+    /// <summary>
+    /// Elements of an output from which loops stream it: 16 MiB of floats, half of this machine's 32 MiB L3 and more
+    /// than a core's share of most, so the output would not have stayed in the cache for the next kernel anyway.
+    /// </summary>
+    public const int MinElements = 1 << 22;
+
+    /// <summary>Elements of <typeparamref name="T"/> in one <see cref="Alignment"/>-byte line.</summary>
+    public static int LineElements<T>() where T : unmanaged => Alignment / sizeof(T);
+
+    /// <summary>
+    /// How many elements from <paramref name="first"/> lie before the next line boundary (0 when it is on one). The
+    /// element is not pinned: a hint for where to start streaming, which <see cref="Write{T}(Vector512{T}, ref T)"/>
+    /// checks again on the address it writes.
+    /// </summary>
+    public static int ElementsBeforeLine<T>(ref T first) where T : unmanaged
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref first);
+        return (int)((Alignment - address % Alignment) % Alignment / (nuint)sizeof(T));
+    }
 
     /// <summary>
     /// Writes <paramref name="value"/> at <paramref name="at"/> past the cache where the address allows (x86,
@@ -59,14 +79,6 @@ internal static unsafe class StreamingStore
         if (Sse.IsSupported) Sse.StoreFence();
     }
 
-    /// <summary>
-    /// The first element of <paramref name="array"/> at an <see cref="Alignment"/>-byte boundary. The array is not
-    /// pinned, so this is only a hint for where to cut blocks: if the GC moves the array, stores fall back to
-    /// ordinary ones (<see cref="Write{T}(Vector512{T}, ref T)"/> checks the address it writes).
-    /// </summary>
-    public static int FirstAlignedElement<T>(T[] array) where T : unmanaged
-    {
-        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        return (int)((Alignment - address % Alignment) % Alignment / (nuint)sizeof(T));
-    }
+    /// <summary>The first element of <paramref name="array"/> at an <see cref="Alignment"/>-byte boundary (a hint, see <see cref="ElementsBeforeLine{T}(ref T)"/>).</summary>
+    public static int FirstAlignedElement<T>(T[] array) where T : unmanaged => ElementsBeforeLine(ref MemoryMarshal.GetArrayDataReference(array));
 }

@@ -11,13 +11,16 @@ namespace DeepGen.Kernels;
 internal static class VectorRows
 {
     /// <summary>d[i] = op(s[i]) for i &lt; count, element i at offset i * stride.</summary>
+    /// <remarks>With <paramref name="stream"/> a contiguous row's whole 64-byte lines are stored past the cache (<see cref="StreamingStore"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Map<TIn, TOut, TOp>(ref TOp op, ref TIn d, int sd, ref TIn s, int ss, int count)
+    public static void Map<TIn, TOut, TOp>(ref TOp op, ref TIn d, int sd, ref TIn s, int ss, int count, bool stream = false)
         where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
     {
         int w = Vector256<TIn>.Count, i = 0;
         if (sd == 1)
         {
+            if (ss == 1 && stream && count >= 2 * StreamingStore.LineElements<TIn>())
+                i = MapStreamed<TIn, TOut, TOp>(ref op, ref d, ref s, count);
             if (ss == 1 && TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
                 for (; i <= count - 2 * w; i += 2 * w)
                     op.ApplyWide(Vector512.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
@@ -38,13 +41,16 @@ internal static class VectorRows
     }
 
     /// <summary>d[i] = op(a[i], b[i]) with values of a's type (d may be a itself, for in-place ops).</summary>
+    /// <remarks>With <paramref name="stream"/> a contiguous row's whole 64-byte lines are stored past the cache (<see cref="StreamingStore"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Zip<T, TOut, TOp>(ref TOp op, ref T d, int sd, ref T a, int sa, ref T b, int sb, int count)
+    public static void Zip<T, TOut, TOp>(ref TOp op, ref T d, int sd, ref T a, int sa, ref T b, int sb, int count, bool stream = false)
         where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
     {
         int w = Vector256<T>.Count, i = 0;
         if (sd == 1)
         {
+            if (sa == 1 && sb == 1 && stream && count >= 2 * StreamingStore.LineElements<T>())
+                i = ZipStreamed<T, TOut, TOp>(ref op, ref d, ref a, ref b, count);
             if (sa == 1 && sb == 1 && TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
                 for (; i <= count - 2 * w; i += 2 * w)
                     op.ApplyWide(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
@@ -68,6 +74,68 @@ internal static class VectorRows
             var result = op.ApplyVector(Gather(ref Unsafe.Add(ref a, (nint)i * sa), sa, m), Gather(ref Unsafe.Add(ref b, (nint)i * sb), sb, m));
             Scatter(result, ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
         }
+    }
+
+    /// <summary>
+    /// The streamed part of a contiguous <see cref="Map{TIn, TOut, TOp}"/> row: the elements before d's first line
+    /// boundary through the cache, then every whole 64-byte line (two 8-lane vectors or one 16-lane one) past it;
+    /// returns how many elements it did (fewer than a line remain).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int MapStreamed<TIn, TOut, TOp>(ref TOp op, ref TIn d, ref TIn s, int count)
+        where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
+    {
+        int w = Vector256<TIn>.Count, head = StreamingStore.ElementsBeforeLine(ref d), i = 0;
+        for (; i < head; i += w)
+            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref s, i), 1, Math.Min(w, head - i))), ref Unsafe.Add(ref d, i), 1, Math.Min(w, head - i));
+        i = head;
+        if (TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 2 * w; i += 2 * w)
+                StreamingStore.Write(op.ApplyWide(Vector512.LoadUnsafe(ref s, (nuint)i)), ref Unsafe.Add(ref d, i));
+        }
+        else
+        {
+            for (; i <= count - 2 * w; i += 2 * w)
+            {
+                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref s, (nuint)i)), ref Unsafe.Add(ref d, i));
+                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref s, (nuint)(i + w))), ref Unsafe.Add(ref d, i + w));
+            }
+        }
+
+        StreamingStore.Fence();
+        return i;
+    }
+
+    /// <summary>The streamed part of a contiguous <see cref="Zip{T, TOut, TOp}"/> row (see <see cref="MapStreamed{TIn, TOut, TOp}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int ZipStreamed<T, TOut, TOp>(ref TOp op, ref T d, ref T a, ref T b, int count)
+        where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
+    {
+        int w = Vector256<T>.Count, head = StreamingStore.ElementsBeforeLine(ref d), i = 0;
+        for (; i < head; i += w)
+        {
+            int m = Math.Min(w, head - i);
+            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref a, i), 1, m), Gather(ref Unsafe.Add(ref b, i), 1, m)), ref Unsafe.Add(ref d, i), 1, m);
+        }
+
+        i = head;
+        if (TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 2 * w; i += 2 * w)
+                StreamingStore.Write(op.ApplyWide(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
+        }
+        else
+        {
+            for (; i <= count - 2 * w; i += 2 * w)
+            {
+                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
+                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)(i + w)), Vector256.LoadUnsafe(ref b, (nuint)(i + w))), ref Unsafe.Add(ref d, i + w));
+            }
+        }
+
+        StreamingStore.Fence();
+        return i;
     }
 
     /// <summary>d[i] = op(a[i], b[i]) for an op whose vector form gives a lane mask, stored as bools.</summary>

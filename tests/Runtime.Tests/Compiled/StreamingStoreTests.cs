@@ -8,9 +8,9 @@ using StreamingStore = DeepGen.Kernels.StreamingStore;
 namespace DeepGen.Tests.Compiled;
 
 /// <summary>
-/// Streaming (non-temporal) stores for large fused outputs: the store itself at aligned and unaligned addresses,
-/// the driver's block grid cut at the output's 64-byte lines, and whole fused loops over outputs large enough to
-/// stream, against eager arithmetic.
+/// Streaming (non-temporal) stores for large outputs: the store itself at aligned and unaligned addresses, the
+/// fused-loop driver's block grid cut at the output's 64-byte lines, whole fused loops over outputs large enough to
+/// stream against eager arithmetic, and eager elementwise ops that stream against their own small-tensor results.
 /// </summary>
 public class StreamingStoreTests
 {
@@ -168,5 +168,40 @@ public class StreamingStoreTests
         Assert.True(log.Blocks > 1);
         Assert.Equal(0, log.StreamedElements);
         Assert.Equal((a * a + a).ToArray<float>(), result.ToArray<float>());
+    }
+
+    [Fact]
+    public void An_eager_binary_op_over_a_large_output_gives_each_element_its_own_result()
+    {
+        // inputs one element off their arrays' start, so the output's lines and the inputs' fall differently
+        int n = StreamingStore.MinElements + 37;
+        var generator = new Generator(8);
+        var a = Tensor.Randn([n + 1], DType.Float32, generator).Slice(0, 1, n + 1);
+        var b = Tensor.Randn([n], DType.Float32, generator);
+
+        var sum = (a + b).ToArray<float>();
+
+        float[] x = a.ToArray<float>(), y = b.ToArray<float>();
+        for (int i = 0; i < n; i++)
+            if (sum[i] != x[i] + y[i]) Assert.Fail($"element {i}: {sum[i]:R} instead of {x[i] + y[i]:R}");
+    }
+
+    [Fact]
+    public void An_eager_unary_op_over_a_large_output_gives_what_it_gives_on_small_tensors()
+    {
+        int n = StreamingStore.MinElements + 1001;
+        var x = Tensor.Randn([n], DType.Float32, new Generator(9)) * 3;
+
+        var large = F.Gelu(x).ToArray<float>();
+
+        // pieces below the streaming size, through the same vector GELU
+        var values = x.ToArray<float>();
+        for (int start = 0; start < n; start += 1 << 20)
+        {
+            int length = Math.Min(1 << 20, n - start);
+            var piece = F.Gelu(Tensor.FromArray(values[start..(start + length)], [length])).ToArray<float>();
+            for (int i = 0; i < length; i++)
+                if (!piece[i].Equals(large[start + i])) Assert.Fail($"element {start + i}: {large[start + i]:R} instead of {piece[i]:R}");
+        }
     }
 }
