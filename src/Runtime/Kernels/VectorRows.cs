@@ -49,8 +49,8 @@ internal static class VectorRows
         int w = Vector256<T>.Count, i = 0;
         if (sd == 1)
         {
-            if (sa == 1 && sb == 1 && stream && count >= 2 * StreamingStore.LineElements<T>())
-                i = ZipStreamed<T, TOut, TOp>(ref op, ref d, ref a, ref b, count);
+            if ((uint)sa <= 1 && (uint)sb <= 1 && stream && count >= 2 * StreamingStore.LineElements<T>())
+                i = ZipStreamed<T, TOut, TOp>(ref op, ref d, ref a, sa, ref b, sb, count);
             if (sa == 1 && sb == 1 && TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
                 for (; i <= count - 2 * w; i += 2 * w)
                     op.ApplyWide(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
@@ -107,30 +107,45 @@ internal static class VectorRows
         return i;
     }
 
-    /// <summary>The streamed part of a contiguous <see cref="Zip{T, TOut, TOp}"/> row (see <see cref="MapStreamed{TIn, TOut, TOp}"/>).</summary>
+    /// <summary>
+    /// The streamed part of a <see cref="Zip{T, TOut, TOp}"/> row whose operands are contiguous or broadcast (stride
+    /// 1 or 0; see <see cref="MapStreamed{TIn, TOut, TOp}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int ZipStreamed<T, TOut, TOp>(ref TOp op, ref T d, ref T a, ref T b, int count)
+    static int ZipStreamed<T, TOut, TOp>(ref TOp op, ref T d, ref T a, int sa, ref T b, int sb, int count)
         where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
     {
         int w = Vector256<T>.Count, head = StreamingStore.ElementsBeforeLine(ref d), i = 0;
         for (; i < head; i += w)
         {
             int m = Math.Min(w, head - i);
-            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref a, i), 1, m), Gather(ref Unsafe.Add(ref b, i), 1, m)), ref Unsafe.Add(ref d, i), 1, m);
+            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref a, i * sa), sa, m), Gather(ref Unsafe.Add(ref b, i * sb), sb, m)), ref Unsafe.Add(ref d, i), 1, m);
         }
 
         i = head;
         if (TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
         {
+            Vector512<T> wa = Vector512.Create(a), wb = Vector512.Create(b);
             for (; i <= count - 2 * w; i += 2 * w)
-                StreamingStore.Write(op.ApplyWide(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
+            {
+                var va = sa == 1 ? Vector512.LoadUnsafe(ref a, (nuint)i) : wa;
+                var vb = sb == 1 ? Vector512.LoadUnsafe(ref b, (nuint)i) : wb;
+                StreamingStore.Write(op.ApplyWide(va, vb), ref Unsafe.Add(ref d, i));
+            }
         }
         else
         {
-            for (; i <= count - 2 * w; i += 2 * w)
+            // both halves of each line, so that no line is streamed in part
+            Vector256<T> ba = Vector256.Create(a), bb = Vector256.Create(b);
+            for (; i <= count - 2 * w; i += w)
             {
-                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i)), ref Unsafe.Add(ref d, i));
-                StreamingStore.Write(op.ApplyVector(Vector256.LoadUnsafe(ref a, (nuint)(i + w)), Vector256.LoadUnsafe(ref b, (nuint)(i + w))), ref Unsafe.Add(ref d, i + w));
+                var va = sa == 1 ? Vector256.LoadUnsafe(ref a, (nuint)i) : ba;
+                var vb = sb == 1 ? Vector256.LoadUnsafe(ref b, (nuint)i) : bb;
+                StreamingStore.Write(op.ApplyVector(va, vb), ref Unsafe.Add(ref d, i));
+                i += w;
+                va = sa == 1 ? Vector256.LoadUnsafe(ref a, (nuint)i) : ba;
+                vb = sb == 1 ? Vector256.LoadUnsafe(ref b, (nuint)i) : bb;
+                StreamingStore.Write(op.ApplyVector(va, vb), ref Unsafe.Add(ref d, i));
             }
         }
 

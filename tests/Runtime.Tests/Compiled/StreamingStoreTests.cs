@@ -170,20 +170,33 @@ public class StreamingStoreTests
         Assert.Equal((a * a + a).ToArray<float>(), result.ToArray<float>());
     }
 
-    [Fact]
-    public void An_eager_binary_op_over_a_large_output_gives_each_element_its_own_result()
+    [Theory]
+    [InlineData("contiguous")]
+    [InlineData("scalar")]
+    [InlineData("row")]
+    public void An_eager_binary_op_over_a_large_output_gives_each_element_its_own_result(string operand)
     {
-        // inputs one element off their arrays' start, so the output's lines and the inputs' fall differently
-        int n = StreamingStore.MinElements + 37;
+        // a one element off its array's start, so the output's lines and the inputs' fall differently; b the same
+        // shape, one broadcast value, or a row of an odd length broadcast down the rows
+        const int cols = 4100;
+        int rows = StreamingStore.MinElements / cols + 1, n = rows * cols;
         var generator = new Generator(8);
-        var a = Tensor.Randn([n + 1], DType.Float32, generator).Slice(0, 1, n + 1);
-        var b = Tensor.Randn([n], DType.Float32, generator);
+        var a = Tensor.Randn([n + 1], DType.Float32, generator).Slice(0, 1, n + 1).Reshape(rows, cols);
+        var b = operand switch
+        {
+            "contiguous" => Tensor.Randn([rows, cols], DType.Float32, generator),
+            "scalar" => Tensor.Scalar(1.5, DType.Float32),
+            _ => Tensor.Randn([cols], DType.Float32, generator),
+        };
 
-        var sum = (a + b).ToArray<float>();
+        var product = (a * b).ToArray<float>();
 
         float[] x = a.ToArray<float>(), y = b.ToArray<float>();
         for (int i = 0; i < n; i++)
-            if (sum[i] != x[i] + y[i]) Assert.Fail($"element {i}: {sum[i]:R} instead of {x[i] + y[i]:R}");
+        {
+            float expected = x[i] * y[operand switch { "contiguous" => i, "scalar" => 0, _ => i % cols }];
+            if (product[i] != expected) Assert.Fail($"element {i}: {product[i]:R} instead of {expected:R}");
+        }
     }
 
     [Fact]
