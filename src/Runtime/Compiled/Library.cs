@@ -252,14 +252,22 @@ public static class Library
     public static void Recycle(Tensor?[] dead, Tensor?[] kept, Tensor?[]? alsoKept = null)
     {
         foreach (var t in dead)
-        {
-            if (t is null || SharesBuffer(t, kept) || (alsoKept is not null && SharesBuffer(t, alsoKept))) continue;
-            StoragePool.Recycle(t);
-        }
+            if (OwnsItsBuffer(t, kept, alsoKept)) StoragePool.Recycle(t);
     }
 
+    /// <summary>Disposes the tensors of <paramref name="dead"/> that share no storage with <paramref name="kept"/> or <paramref name="alsoKept"/>.</summary>
+    internal static void DisposeUnshared(Tensor?[] dead, Tensor?[] kept, Tensor?[] alsoKept)
+    {
+        foreach (var t in dead)
+            if (OwnsItsBuffer(t, kept, alsoKept)) t.Dispose();
+    }
+
+    /// <summary>Whether <paramref name="t"/> is a tensor whose storage none of <paramref name="kept"/> and <paramref name="alsoKept"/> shares.</summary>
+    static bool OwnsItsBuffer([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] Tensor? t, Tensor?[] kept, Tensor?[]? alsoKept) =>
+        t is not null && !SharesBuffer(t, kept) && (alsoKept is null || !SharesBuffer(t, alsoKept));
+
     /// <summary>Whether <paramref name="t"/> shares its storage with one of <paramref name="others"/>.</summary>
-    internal static bool SharesBuffer(Tensor t, IEnumerable<Tensor?> others)
+    static bool SharesBuffer(Tensor t, IEnumerable<Tensor?> others)
     {
         foreach (var o in others)
             if (o is not null && o.Storage == t.Storage) return true;

@@ -74,8 +74,7 @@ public static class Tape
             node.OnRelease = () =>
             {
                 Library.Recycle([.. recyclable.Select(i => saved[i])], [output], [.. handedOn]);
-                foreach (int i in disposable)
-                    if (!Library.SharesBuffer(saved[i], [output]) && !Library.SharesBuffer(saved[i], handedOn)) saved[i].Dispose();
+                Library.DisposeUnshared([.. disposable.Select(i => saved[i])], [output], [.. handedOn]);
             };
         node.SetBackward(grad =>
         {
