@@ -33,11 +33,7 @@ internal static class VectorRows
                 for (; i <= count - w; i += w) v.StoreUnsafe(ref d, (nuint)i);
             }
         }
-        for (; i < count; i += w)
-        {
-            int m = Math.Min(w, count - i);
-            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref s, (nint)i * ss), ss, m)), ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
-        }
+        MapGathered<TIn, TOut, TOp>(ref op, ref d, sd, ref s, ss, i, count);
     }
 
     /// <summary>d[i] = op(a[i], b[i]) with values of a's type (d may be a itself, for in-place ops).</summary>
@@ -68,12 +64,7 @@ internal static class VectorRows
                 for (; i <= count - w; i += w) op.ApplyVector(va, Vector256.LoadUnsafe(ref b, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
             }
         }
-        for (; i < count; i += w)
-        {
-            int m = Math.Min(w, count - i);
-            var result = op.ApplyVector(Gather(ref Unsafe.Add(ref a, (nint)i * sa), sa, m), Gather(ref Unsafe.Add(ref b, (nint)i * sb), sb, m));
-            Scatter(result, ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
-        }
+        ZipGathered<T, TOut, TOp>(ref op, ref d, sd, ref a, sa, ref b, sb, i, count);
     }
 
     /// <summary>
@@ -85,10 +76,8 @@ internal static class VectorRows
     static int MapStreamed<TIn, TOut, TOp>(ref TOp op, ref TIn d, ref TIn s, int count)
         where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
     {
-        int w = Vector256<TIn>.Count, head = StreamingStore.ElementsBeforeLine(ref d), i = 0;
-        for (; i < head; i += w)
-            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref s, i), 1, Math.Min(w, head - i))), ref Unsafe.Add(ref d, i), 1, Math.Min(w, head - i));
-        i = head;
+        int w = Vector256<TIn>.Count, i = StreamingStore.ElementsBeforeLine(ref d);
+        MapGathered<TIn, TOut, TOp>(ref op, ref d, 1, ref s, 1, 0, i);
         if (TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
         {
             for (; i <= count - 2 * w; i += 2 * w)
@@ -115,14 +104,8 @@ internal static class VectorRows
     static int ZipStreamed<T, TOut, TOp>(ref TOp op, ref T d, ref T a, int sa, ref T b, int sb, int count)
         where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
     {
-        int w = Vector256<T>.Count, head = StreamingStore.ElementsBeforeLine(ref d), i = 0;
-        for (; i < head; i += w)
-        {
-            int m = Math.Min(w, head - i);
-            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref a, i * sa), sa, m), Gather(ref Unsafe.Add(ref b, i * sb), sb, m)), ref Unsafe.Add(ref d, i), 1, m);
-        }
-
-        i = head;
+        int w = Vector256<T>.Count, i = StreamingStore.ElementsBeforeLine(ref d);
+        ZipGathered<T, TOut, TOp>(ref op, ref d, 1, ref a, sa, ref b, sb, 0, i);
         if (TOp.VectorizesWide && Vector512.IsHardwareAccelerated)
         {
             Vector512<T> wa = Vector512.Create(a), wb = Vector512.Create(b);
@@ -137,21 +120,48 @@ internal static class VectorRows
         {
             // both halves of each line, so that no line is streamed in part
             Vector256<T> ba = Vector256.Create(a), bb = Vector256.Create(b);
-            for (; i <= count - 2 * w; i += w)
+            for (; i <= count - 2 * w; i += 2 * w)
             {
-                var va = sa == 1 ? Vector256.LoadUnsafe(ref a, (nuint)i) : ba;
-                var vb = sb == 1 ? Vector256.LoadUnsafe(ref b, (nuint)i) : bb;
-                StreamingStore.Write(op.ApplyVector(va, vb), ref Unsafe.Add(ref d, i));
-                i += w;
-                va = sa == 1 ? Vector256.LoadUnsafe(ref a, (nuint)i) : ba;
-                vb = sb == 1 ? Vector256.LoadUnsafe(ref b, (nuint)i) : bb;
-                StreamingStore.Write(op.ApplyVector(va, vb), ref Unsafe.Add(ref d, i));
+                StreamingStore.Write(op.ApplyVector(Operand(ref a, sa, i, ba), Operand(ref b, sb, i, bb)), ref Unsafe.Add(ref d, i));
+                StreamingStore.Write(op.ApplyVector(Operand(ref a, sa, i + w, ba), Operand(ref b, sb, i + w, bb)), ref Unsafe.Add(ref d, i + w));
             }
         }
 
         StreamingStore.Fence();
         return i;
     }
+
+    /// <summary>d[i] = op(s[i]) for i in [from, to), a vector at a time gathered lane by lane (row tails, strided rows, streamed rows' heads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void MapGathered<TIn, TOut, TOp>(ref TOp op, ref TIn d, int sd, ref TIn s, int ss, int from, int to)
+        where TIn : unmanaged where TOut : unmanaged where TOp : struct, IMapWith<TIn, TOut>
+    {
+        int w = Vector256<TIn>.Count;
+        for (int i = from; i < to; i += w)
+        {
+            int m = Math.Min(w, to - i);
+            Scatter(op.ApplyVector(Gather(ref Unsafe.Add(ref s, (nint)i * ss), ss, m)), ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
+        }
+    }
+
+    /// <summary>d[i] = op(a[i], b[i]) for i in [from, to), gathered lane by lane (see <see cref="MapGathered{TIn, TOut, TOp}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ZipGathered<T, TOut, TOp>(ref TOp op, ref T d, int sd, ref T a, int sa, ref T b, int sb, int from, int to)
+        where T : unmanaged where TOut : unmanaged where TOp : struct, IZipWith<T, TOut>
+    {
+        int w = Vector256<T>.Count;
+        for (int i = from; i < to; i += w)
+        {
+            int m = Math.Min(w, to - i);
+            var result = op.ApplyVector(Gather(ref Unsafe.Add(ref a, (nint)i * sa), sa, m), Gather(ref Unsafe.Add(ref b, (nint)i * sb), sb, m));
+            Scatter(result, ref Unsafe.Add(ref d, (nint)i * sd), sd, m);
+        }
+    }
+
+    /// <summary>The 8-lane vector of a contiguous (stride 1) operand at <paramref name="i"/>, or its broadcast value (stride 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<T> Operand<T>(ref T x, int stride, int i, Vector256<T> broadcast) where T : unmanaged =>
+        stride == 1 ? Vector256.LoadUnsafe(ref x, (nuint)i) : broadcast;
 
     /// <summary>d[i] = op(a[i], b[i]) for an op whose vector form gives a lane mask, stored as bools.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
