@@ -39,9 +39,6 @@ public static class Pointwise
     /// <summary>Elements below which a loop stays on one thread.</summary>
     internal const long ParallelThreshold = 1 << 16;
 
-    /// <summary>Elements from which a loop writes its vector outputs past the cache (<see cref="PointwiseBlock.Streams"/>).</summary>
-    internal const int StreamingElements = Kernels.StreamingStore.MinElements;
-
     /// <summary>Runs <paramref name="kernel"/> over the broadcast of <paramref name="inputs"/>, returning its outputs (of <paramref name="outputTypes"/>).</summary>
     /// <param name="name">The kernel's name, for errors.</param>
     /// <param name="kernel">The generated kernel.</param>
@@ -82,7 +79,7 @@ public static class Pointwise
         if (numel == 0) return outputs;
 
         var layout = PointwiseLayout.Of(shape, inputs);
-        var grid = GridFor(layout, numel >= StreamingElements ? outputs[0] : null);
+        var grid = GridFor(layout, numel >= Kernels.StreamingStore.MinElements ? outputs[0] : null);
         long blocks = grid.Count;
         if (numel < ParallelThreshold || Kernels.Parallelism.Workers < 2 || blocks < 2)
         {

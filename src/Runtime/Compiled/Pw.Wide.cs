@@ -27,20 +27,13 @@ public static partial class Pw
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<double> value, Span<double> span, int i) => value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)i);
 
-    /// <summary>Stores 16 floats at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
+    /// <inheritdoc cref="Store{T}(Vector256{T}, Span{T}, int, bool)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector512<float> value, Span<float> span, int i, bool stream)
+    public static void Store<T>(Vector512<T> value, Span<T> span, int i, bool stream) where T : unmanaged
     {
-        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
-        else Store(value, span, i);
-    }
-
-    /// <summary>Stores 8 doubles at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector512<double> value, Span<double> span, int i, bool stream)
-    {
-        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
-        else Store(value, span, i);
+        ref T at = ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i);
+        if (stream) StreamingStore.Write(value, ref at);
+        else value.StoreUnsafe(ref at);
     }
 
     // ---- on all 16 lanes, the same operations as the 8-lane forms ----

@@ -84,22 +84,15 @@ public static partial class Pw
         : Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).As<long, T>();
 
     /// <summary>
-    /// Stores 8 floats at <paramref name="i"/>, past the cache where <paramref name="stream"/> (the block's
+    /// Stores a vector at <paramref name="i"/>, past the cache where <paramref name="stream"/> (the block's
     /// <see cref="PointwiseBlock.Streams"/>) says the output is too large to stay in it (see <see cref="StreamingStore"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector256<float> value, Span<float> span, int i, bool stream)
+    public static void Store<T>(Vector256<T> value, Span<T> span, int i, bool stream) where T : unmanaged
     {
-        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
-        else Store(value, span, i);
-    }
-
-    /// <summary>Stores 4 doubles at <paramref name="i"/>, past the cache where <paramref name="stream"/> says so.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector256<double> value, Span<double> span, int i, bool stream)
-    {
-        if (stream) StreamingStore.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
-        else Store(value, span, i);
+        ref T at = ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i);
+        if (stream) StreamingStore.Write(value, ref at);
+        else value.StoreUnsafe(ref at);
     }
 
     /// <summary>Asks for memory a page ahead of element <paramref name="i"/> (see <see cref="Kernels.Prefetch"/>).</summary>

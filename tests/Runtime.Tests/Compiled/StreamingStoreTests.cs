@@ -78,25 +78,14 @@ public class StreamingStoreTests
             bool stream = block.Streams;
             int i = 0;
             for (; i <= block.Length - Vector512<T>.Count; i += Vector512<T>.Count)
-                Store(Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(in0), (nuint)i) * Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(in1), (nuint)i)
+                Pw.Store(Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(in0), (nuint)i) * Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(in1), (nuint)i)
                     + Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(in2), (nuint)i), out0, i, stream);
             for (; i <= block.Length - Vector256<T>.Count; i += Vector256<T>.Count)
-                Store(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(in0), (nuint)i) * Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(in1), (nuint)i)
+                Pw.Store(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(in0), (nuint)i) * Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(in1), (nuint)i)
                     + Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(in2), (nuint)i), out0, i, stream);
             for (; i < block.Length; i++) out0[i] = in0[i] * in1[i] + in2[i];
         }
 
-        static void Store(Vector512<T> value, Span<T> span, int i, bool stream)
-        {
-            if (typeof(T) == typeof(float)) Pw.Store(value.As<T, float>(), MemoryMarshal.Cast<T, float>(span), i, stream);
-            else Pw.Store(value.As<T, double>(), MemoryMarshal.Cast<T, double>(span), i, stream);
-        }
-
-        static void Store(Vector256<T> value, Span<T> span, int i, bool stream)
-        {
-            if (typeof(T) == typeof(float)) Pw.Store(value.As<T, float>(), MemoryMarshal.Cast<T, float>(span), i, stream);
-            else Pw.Store(value.As<T, double>(), MemoryMarshal.Cast<T, double>(span), i, stream);
-        }
     }
 
     /// <summary>
@@ -137,7 +126,7 @@ public class StreamingStoreTests
     [MemberData(nameof(LargeCases))]
     public void A_loop_over_a_large_output_streams_it_with_the_results_of_eager_arithmetic(DType dtype, int cols, bool stepped)
     {
-        int rows = (Pointwise.StreamingElements + cols - 1) / cols;
+        int rows = (StreamingStore.MinElements + cols - 1) / cols;
         var generator = new Generator(7);
         var a = stepped ? Tensor.Randn([rows, cols * 2], dtype, generator).Slice(1, 0, cols * 2, 2) : Tensor.Randn([rows, cols], dtype, generator);
         var b = Tensor.Randn([rows, cols], dtype, generator);
