@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Prints the tables of src/Runtime/Kernels/FloatGeluTable.cs (16 lanes) and FloatGeluTable8.cs (8 lanes) and the
-# exp polynomial they share, with the fits' maximum errors. Needs mpmath (Debian: apt-get install python3-mpmath).
+# exp polynomial they share, and those of FloatGeluDirect.cs, with the fits' maximum errors. Needs mpmath (Debian:
+# apt-get install python3-mpmath).
 #
 # Both forms: Phi(-a) = R(a) exp(-a^2/2) with R(a) = Phi(-a) e^(a^2/2), R a polynomial in d = a - center on each
 # interval. The interval is read off the bits of a + 1: its exponent (octaves [1, 2), [2, 4), [4, 8), [8, 16)) and
@@ -55,3 +56,30 @@ def p_half(q):
 coefficients, error = mp.chebyfit(p_half, [-q_max, q_max], 5, error=True)
 print("exp(-q/2) P (ExpP4 .. ExpP0) =", floats(coefficients), "relative error of exp",
       mp.nstr(error * q_max ** 2 / mp.exp(-q_max / 2), 3))
+
+
+# FloatGeluDirect: Phi(-a) itself, a polynomial in d = a - center on 32 intervals of a in [0, 7), no exp. The
+# interval is the nearest integer to v / 2 with v = a (a + 2), so intervals are 0.2-0.6 wide up to a = 1 and
+# narrow like 1 / a far out, where Phi(-a) falls off like exp(-a^2/2). Each interval's fit spans its ends pushed out
+# by 1e-4 of its width, for the rounding of v.
+def direct_table(degree=6, intervals=32, beta=2, step=2):
+    def a_of(v):
+        return (-beta + mp.sqrt(beta * beta + 4 * v)) / 2
+
+    centers, fits, worst = [], [], mp.mpf(0)
+    for j in range(intervals):
+        low, high = a_of(max(0, (j - mp.mpf(0.5)) * step)), a_of((j + mp.mpf(0.5)) * step)
+        center = mp.mpf(struct.unpack("f", struct.pack("f", float((low + high) / 2)))[0])  # a float, so d is exact
+        half = max(center - low, high - center) * mp.mpf("1.0001")
+        fit, error = mp.chebyfit(lambda d: mp.ncdf(-(center + d)), [-half, half], degree + 1, error=True)
+        worst = max(worst, error / mp.ncdf(-(center + half)))
+        centers.append(center)
+        fits.append(fit)
+    print(f"FloatGeluDirect: {intervals} intervals, degree {degree}, Phi(-a)'s relative error at most {mp.nstr(worst, 3)}"
+          f" for a < {mp.nstr(a_of((intervals - mp.mpf(0.5)) * step), 5)}")
+    print("Center (0-15, 16-31) =", floats(centers[:16]), floats(centers[16:]))
+    for power in range(degree, -1, -1):
+        print(f"P{power} (0-15, 16-31) =", floats(f[degree - power] for f in fits[:16]), floats(f[degree - power] for f in fits[16:]))
+
+
+direct_table()

@@ -35,6 +35,12 @@ public class FloatErfSweepTests
                 float e = (float)(edge * scale);
                 values.AddRange([e, -e, MathF.BitIncrement(e), MathF.BitDecrement(e), -MathF.BitIncrement(e), -MathF.BitDecrement(e)]);
             }
+        // FloatGeluDirect's interval edges: v = a (a + 2) = 2 j + 1, and its end, a = 7
+        for (int j = 0; j < 32; j++)
+        {
+            float e = (float)(Math.Sqrt(2 * j + 2) - 1);
+            values.AddRange([e, -e, MathF.BitIncrement(e), MathF.BitDecrement(e), -MathF.BitIncrement(e), -MathF.BitDecrement(e)]);
+        }
         while (values.Count % Vector256<float>.Count != 0) values.Add(0f);
         return values.ToArray();
     }
@@ -80,17 +86,21 @@ public class FloatErfSweepTests
     }
 
     /// <summary>
-    /// The two float forms of GELU, run on 8 lanes: the 16-lane table form (FloatGeluTable, widened; it needs
-    /// AVX-512) and the 8-lane one (FloatGeluTable8, for machines without fast 512-bit vectors; it needs AVX2).
+    /// The float forms of GELU, run on 8 lanes: the 16-lane ones (widened; they need AVX-512), FloatGeluDirect
+    /// (GELU without exp below 7, with FloatGeluTable's derivative) and FloatGeluTable, and the 8-lane one
+    /// (FloatGeluTable8, for machines without fast 512-bit vectors; it needs AVX2).
     /// </summary>
-    public static TheoryData<string> Forms => ["table", "table8"];
+    public static TheoryData<string> Forms => ["direct", "table", "table8"];
 
     /// <summary>The form's GELU and derivative, or null where this machine cannot run it.</summary>
     static (Func<Vector256<float>, Vector256<float>> Gelu, Func<Vector256<float>, Vector256<float>> Derivative)? Form(string form) =>
         form == "table8"
             ? Avx2.IsSupported ? (FloatGeluTable8.Gelu, FloatGeluTable8.GeluDerivative) : null
-            : Avx512F.IsSupported ? (x => FloatGeluTable.Gelu(x.ToVector512Unsafe()).GetLower(), x => FloatGeluTable.GeluDerivative(x.ToVector512Unsafe()).GetLower())
-            : null;
+            : !Avx512F.IsSupported ? null
+            : form == "direct" ? (x => FloatGeluDirect.Gelu(x.ToVector512()).GetLower(), TableDerivative)
+            : (x => FloatGeluTable.Gelu(x.ToVector512Unsafe()).GetLower(), TableDerivative);
+
+    static Vector256<float> TableDerivative(Vector256<float> x) => FloatGeluTable.GeluDerivative(x.ToVector512Unsafe()).GetLower();
 
     static double GeluReference(double x) => 0.5 * x * ErfMath.Erfc(-x * Math.Sqrt(0.5));
 
@@ -128,6 +138,25 @@ public class FloatErfSweepTests
                     Assert.Equal(BitConverter.SingleToInt32Bits(eightSlope[lane]), BitConverter.SingleToInt32Bits(slope[offset + lane]));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// FloatGeluDirect takes another path for a vector with any lane beyond its table (or NaN); a lane's bits must not
+    /// depend on which path its neighbours sent it down.
+    /// </summary>
+    [Fact]
+    public void Direct_gelu_gives_a_lane_the_same_bits_whatever_its_neighbours()
+    {
+        if (!Avx512F.IsSupported)
+            return; // the form needs AVX-512
+        foreach (float x in Inputs)
+        {
+            var alone = FloatGeluDirect.Gelu(Vector512.Create(x));
+            var besideFar = FloatGeluDirect.Gelu(Vector512.Create(x).WithElement(15, 100f));
+            var besideNaN = FloatGeluDirect.Gelu(Vector512.Create(x).WithElement(0, float.NaN));
+            Assert.Equal(BitConverter.SingleToInt32Bits(alone[0]), BitConverter.SingleToInt32Bits(besideFar[0]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(alone[15]), BitConverter.SingleToInt32Bits(besideNaN[15]));
         }
     }
 

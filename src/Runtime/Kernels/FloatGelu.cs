@@ -6,8 +6,9 @@ namespace DeepGen.Kernels;
 
 /// <summary>
 /// Exact GELU, x Phi(x), and its derivative Phi(x) + x phi(x) on float lanes in float arithmetic (no widening
-/// to double). Where 512-bit vectors are accelerated, both widths run <see cref="FloatGeluTable"/> (8 lanes
-/// widened to 16), so a fused kernel's 16-lane loop and its 8-lane rest give the same bits; elsewhere 8 lanes
+/// to double). Where 512-bit vectors are accelerated, both widths run the 16-lane forms (8 lanes widened to 16, the
+/// upper half zero): GELU by <see cref="FloatGeluDirect"/>, its derivative by <see cref="FloatGeluTable"/>, so a
+/// fused kernel's 16-lane loop and its 8-lane rest give the same bits; elsewhere 8 lanes
 /// run <see cref="FloatGeluTable8"/> (AVX2), and 16 lanes its form on each half. Without AVX2 (other CPUs, or
 /// <c>DOTNET_EnableAVX2=0</c>) each lane goes through the scalar functions: the kernels do not take their vector
 /// loops there, but the vector functions are public through <c>Pw</c> and must not throw.
@@ -16,13 +17,14 @@ internal static class FloatGelu
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Gelu(Vector256<float> x) =>
-        Vector512.IsHardwareAccelerated ? FloatGeluTable.Gelu(x.ToVector512Unsafe()).GetLower()
+        // zeros above, not whatever the register held: FloatGeluDirect takes a slower path for any lane beyond 7
+        Vector512.IsHardwareAccelerated ? FloatGeluDirect.Gelu(x.ToVector512()).GetLower()
         : Avx2.IsSupported ? FloatGeluTable8.Gelu(x)
         : ByLane(x, derivative: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Gelu(Vector512<float> x) =>
-        Avx512F.IsSupported ? FloatGeluTable.Gelu(x) : Vector512.Create(Gelu(x.GetLower()), Gelu(x.GetUpper()));
+        Avx512F.IsSupported ? FloatGeluDirect.Gelu(x) : Vector512.Create(Gelu(x.GetLower()), Gelu(x.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> GeluDerivative(Vector256<float> x) =>
