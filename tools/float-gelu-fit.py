@@ -83,3 +83,10 @@ def direct_table(degree=6, intervals=32, beta=2, step=2):
 
 
 direct_table()
+
+
+# FloatGeluDirect's far lanes, a in [7, 15]: a Phi(-a) e^(a^2/2) as a polynomial in u = 1/a (7 a little lower, for
+# the rounding of v)
+far = lambda u: mp.ncdf(-1 / u) * mp.exp(1 / (2 * u * u)) / u
+far_fit, far_error = mp.chebyfit(far, [mp.mpf(1) / 15, 1 / mp.mpf("6.99")], 6, error=True)
+print("FloatGeluDirect far lanes (FarF5 .. FarF0) =", floats(far_fit), "relative error", mp.nstr(far_error / far(mp.mpf(1) / 15), 3))

@@ -70,7 +70,7 @@ internal static class ElementOps
 
     private static PointwiseFormula GeluFormula(Attrs attrs) => attrs.Text("approximate", "none") == "tanh"
         ? new PointwiseFormula("Pw.GeluTanh({0})", "dg_gelu_tanh({0})")
-        : new PointwiseFormula("Pw.Gelu({0})", "dg_gelu({0})");
+        : new PointwiseFormula("gelu.Gelu({0})", "dg_gelu({0})") { CSharpSetup = "PwGelu gelu = PwGelu.Load();" };
 
     private static PointwiseFormula GeluBackwardFormula(Attrs attrs) => attrs.Text("approximate", "none") == "tanh"
         ? new PointwiseFormula("Pw.GeluTanhBackward({0}, {1})", "dg_gelu_tanh_backward({0}, {1})")

@@ -109,6 +109,12 @@ public abstract class OpDef
 /// <param name="Cuda">The CUDA C expression template.</param>
 public sealed record PointwiseFormula(string CSharp, string Cuda)
 {
+    /// <summary>
+    /// A C# statement a kernel runs once, before its loops, for its C# template to use (GELU's tables, loaded into
+    /// registers: <c>PwGelu gelu = PwGelu.Load();</c>); null when the template needs none.
+    /// </summary>
+    public string? CSharpSetup { get; init; }
+
     /// <summary>The C# expression for these operand expressions.</summary>
     public string ExpandCSharp(params string[] operands) => string.Format(System.Globalization.CultureInfo.InvariantCulture, CSharp, operands);
 

@@ -26,6 +26,17 @@ internal static class FloatGelu
     public static Vector512<float> Gelu(Vector512<float> x) =>
         Avx512F.IsSupported ? FloatGeluDirect.Gelu(x) : Vector512.Create(Gelu(x.GetLower()), Gelu(x.GetUpper()));
 
+    /// <summary>GELU with <see cref="FloatGeluDirect"/>'s tables given (a loop that keeps them in registers: <see cref="FloatGeluDirect.Tables"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Gelu(Vector256<float> x, in FloatGeluDirect.Tables tables) =>
+        Vector512.IsHardwareAccelerated ? FloatGeluDirect.Gelu(x.ToVector512(), tables).GetLower()
+        : Avx2.IsSupported ? FloatGeluTable8.Gelu(x)
+        : ByLane(x, derivative: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Gelu(Vector512<float> x, in FloatGeluDirect.Tables tables) =>
+        Avx512F.IsSupported ? FloatGeluDirect.Gelu(x, tables) : Vector512.Create(Gelu(x.GetLower(), tables), Gelu(x.GetUpper(), tables));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> GeluDerivative(Vector256<float> x) =>
         Vector512.IsHardwareAccelerated ? FloatGeluTable.GeluDerivative(x.ToVector512Unsafe()).GetLower()

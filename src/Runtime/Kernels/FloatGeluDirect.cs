@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -9,12 +10,14 @@ namespace DeepGen.Kernels;
 /// exp: Phi(-a) itself is a degree-6 polynomial in d = a - center on 32 intervals (relative error at most
 /// 1.1e-8), whose coefficients one two-register permute (vpermt2ps) per coefficient picks per lane. The interval is
 /// the nearest integer to v / 2 with v = a (a + 2), so intervals are narrow like 1 / a far out, where Phi(-a)
-/// falls off like exp(-a^2/2). About 10 multiply-adds and 8 permutes per 16 lanes where <see cref="FloatGeluTable"/>
-/// takes 19 and 8 single-register ones (4.4 -> 3.7 ns per 16 cached lanes on the 2-core Zen 5 guest), and more
-/// accurate: more than 1 ulp off for 1 in 6000 inputs of FloatErfSweepTests' sweep against 1 in 1200. A vector with
-/// any lane at or beyond 7 (or NaN or an infinity) also runs <see cref="FloatGeluTable"/> and takes that lane from
-/// it, so each lane's bits do not depend on its neighbours; that path is inlined too, as a call in a fused loop
-/// made the JIT keep the loop's vectors in memory (gelu(x * a + b) 10 % slower than without this form).
+/// falls off like exp(-a^2/2). About 10 multiply-adds and 8 permutes per 16 lanes where <see cref="FloatGeluTable"/>'s
+/// exp-based form took 19 and 8 single-register ones (4.4 -> 3.7 ns per 16 cached lanes on the 2-core Zen 5 guest;
+/// 3.0 with the tables in registers, see <see cref="Tables"/>), and more accurate: more than 1 ulp off for 1 in 6000
+/// inputs of FloatErfSweepTests' sweep against 1 in 1200. A vector with any lane at or beyond 7 (or NaN or an
+/// infinity) also runs a formula for those lanes (<see cref="WithFarLanes"/>) and takes them from it, so each
+/// lane's bits do not depend on its neighbours. That path is inlined too, and uses no tables: a call in a fused
+/// loop, or table getters the JIT left as calls once a kernel's inlining budget ran out, made it keep the loop's
+/// vectors in memory (gelu(x * a + b) 10-60 % slower).
 /// The fits were made with mpmath's chebyfit (tools/float-gelu-fit.py prints them).
 /// </summary>
 internal static class FloatGeluDirect
@@ -23,6 +26,8 @@ internal static class FloatGeluDirect
     internal const float Limit = 63f;
     // 1.5 * 2^23: v / 2 plus this is a float whose low mantissa bits are the nearest integer to v / 2
     const float RoundingShift = 12582912f;
+    // a Phi(-a) e^(a^2/2) for a in [7, 15] as a polynomial in 1/a, highest power first
+    const float FarF5 = -1.91092277f, FarF4 = 1.48598886f, FarF3 = -0.0246052165f, FarF2 = -0.397751451f, FarF1 = -3.00608899e-05f, FarF0 = 0.39894259f;
 
     static Vector512<float> CenterLow => Vector512.Create(
         0.207106784f, 0.707106769f, 1.22474492f, 1.63895845f, 1.99535239f, 2.31318974f, 2.60287952f, 2.87082863f,
@@ -95,27 +100,107 @@ internal static class FloatGeluDirect
         2.88565456e-11f, 1.18763888e-11f, 4.88037605e-12f, 2.00251122e-12f);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Gelu(Vector512<float> x)
+    public static Vector512<float> Gelu(Vector512<float> x) =>
+        Gelu(x, CenterLow, CenterHigh, P6Low, P6High, P5Low, P5High, P4Low, P4High, P3Low, P3High, P2Low, P2High, P1Low, P1High, P0Low, P0High);
+
+    /// <summary>GELU with the tables as values: <see cref="Tables.Load"/> gives them to a loop that keeps them in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Gelu(Vector512<float> x, in Tables t) =>
+        Gelu(x, t.CenterLow, t.CenterHigh, t.P6Low, t.P6High, t.P5Low, t.P5High, t.P4Low, t.P4High, t.P3Low, t.P3High, t.P2Low, t.P2High,
+            t.P1Low, t.P1High, t.P0Low, t.P0High);
+
+    // the tables as separate arguments: the constants stay constants (a struct of them was built on the stack per call)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Gelu(Vector512<float> x, Vector512<float> centerLow, Vector512<float> centerHigh,
+        Vector512<float> p6Low, Vector512<float> p6High, Vector512<float> p5Low, Vector512<float> p5High, Vector512<float> p4Low,
+        Vector512<float> p4High, Vector512<float> p3Low, Vector512<float> p3High, Vector512<float> p2Low, Vector512<float> p2High,
+        Vector512<float> p1Low, Vector512<float> p1High, Vector512<float> p0Low, Vector512<float> p0High)
     {
         var a = Vector512.Abs(x);
         var v = a * (a + Vector512.Create(2f));
         var position = Avx512F.FusedMultiplyAdd(v, Vector512.Create(0.5f), Vector512.Create(RoundingShift)).AsInt32();
-        var d = a - At(CenterLow, CenterHigh, position);
-        var p = At(P6Low, P6High, position);
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P5Low, P5High, position));
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P4Low, P4High, position));
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P3Low, P3High, position));
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P2Low, P2High, position));
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P1Low, P1High, position));
-        p = Avx512F.FusedMultiplyAdd(p, d, At(P0Low, P0High, position));
+        var d = a - At(centerLow, centerHigh, position);
+        var p = At(p6Low, p6High, position);
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p5Low, p5High, position));
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p4Low, p4High, position));
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p3Low, p3High, position));
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p2Low, p2High, position));
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p1Low, p1High, position));
+        p = Avx512F.FusedMultiplyAdd(p, d, At(p0Low, p0High, position));
         var result = Avx512F.Max(x, Vector512<float>.Zero) - a * p;
         return Vector512.LessThanAll(v, Vector512.Create(Limit)) ? result : WithFarLanes(x, v, result);
     }
 
-    /// <summary>The lanes at or beyond the table's end (NaN included) from <see cref="FloatGeluTable"/>.</summary>
+    /// <summary>
+    /// The lanes at or beyond the table's end (NaN and infinities included) by a formula with no tables, so that the
+    /// kernels that inline it stay small: a Phi(-a) = F(1/a) exp(-a^2/2), F a degree-5 polynomial on a in [7, 15]
+    /// (relative error 2.5e-10), the exp <see cref="FloatGeluTable"/>'s; a is capped at 15, beyond which the product
+    /// underflows to 0, leaving x or 0.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> WithFarLanes(Vector512<float> x, Vector512<float> v, Vector512<float> result) =>
-        Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512.Create(Limit)), result, FloatGeluTable.Gelu(x));
+    static Vector512<float> WithFarLanes(Vector512<float> x, Vector512<float> v, Vector512<float> result)
+    {
+        // vminps with the cap first returns its second operand, so NaN stays NaN
+        var a = Avx512F.Min(Vector512.Create(FloatGeluTable.Cap), Vector512.Abs(x));
+        var u = Vector512<float>.One / a;
+        var f = Avx512F.FusedMultiplyAdd(Vector512.Create(FarF5), u, Vector512.Create(FarF4));
+        f = Avx512F.FusedMultiplyAdd(f, u, Vector512.Create(FarF3));
+        f = Avx512F.FusedMultiplyAdd(f, u, Vector512.Create(FarF2));
+        f = Avx512F.FusedMultiplyAdd(f, u, Vector512.Create(FarF1));
+        f = Avx512F.FusedMultiplyAdd(f, u, Vector512.Create(FarF0));
+        var (y, k) = FloatGeluTable.ExpOfMinusHalfSquare(a);
+        // vmaxps returns its second operand, 0, for a NaN x, and the NaN comes through the product
+        var far = Avx512F.Max(x, Vector512<float>.Zero) - Avx512F.Scale(y * f, k);
+        // NaN at -inf, as 0.5 x erfc(-x / sqrt 2) gives
+        far = Avx512F.Fixup(far, x, Vector512.Create(FloatGeluTable.NaNAtMinusInfinity), 0);
+        return Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512.Create(Limit)), result, far);
+    }
+
+    /// <summary>
+    /// The tables as values. As constants the JIT makes each one a memory operand, read again for every 16 lanes:
+    /// 16 loads of 64 bytes, which kept the load ports busier than the arithmetic (3.5 ns per 16 cached lanes
+    /// against 3.0 with the tables in registers). A loop that takes them from <see cref="Load"/> before it starts
+    /// keeps them in registers, 16 of AVX-512's 32.
+    /// </summary>
+    internal readonly struct Tables(
+        Vector512<float> centerLow, Vector512<float> centerHigh, Vector512<float> p6Low, Vector512<float> p6High,
+        Vector512<float> p5Low, Vector512<float> p5High, Vector512<float> p4Low, Vector512<float> p4High,
+        Vector512<float> p3Low, Vector512<float> p3High, Vector512<float> p2Low, Vector512<float> p2High,
+        Vector512<float> p1Low, Vector512<float> p1High, Vector512<float> p0Low, Vector512<float> p0High)
+    {
+        public readonly Vector512<float> CenterLow = centerLow, CenterHigh = centerHigh, P6Low = p6Low, P6High = p6High,
+            P5Low = p5Low, P5High = p5High, P4Low = p4Low, P4High = p4High, P3Low = p3Low, P3High = p3High,
+            P2Low = p2Low, P2High = p2High, P1Low = p1Low, P1High = p1High, P0Low = p0Low, P0High = p0High;
+
+        // the tables in one array: the JIT does not take what it reads from there for constants
+        static readonly float[] Values = Flatten(FloatGeluDirect.CenterLow, FloatGeluDirect.CenterHigh, FloatGeluDirect.P6Low, FloatGeluDirect.P6High,
+            FloatGeluDirect.P5Low, FloatGeluDirect.P5High, FloatGeluDirect.P4Low, FloatGeluDirect.P4High, FloatGeluDirect.P3Low, FloatGeluDirect.P3High,
+            FloatGeluDirect.P2Low, FloatGeluDirect.P2High, FloatGeluDirect.P1Low, FloatGeluDirect.P1High, FloatGeluDirect.P0Low, FloatGeluDirect.P0High);
+
+        /// <summary>
+        /// The tables read from memory, for a loop to keep in registers: 16 loads straight into the fields, which the
+        /// JIT keeps as separate locals (built through a span, the struct was zeroed and copied on the stack: 1 KB twice).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Tables Load()
+        {
+            ref float values = ref MemoryMarshal.GetArrayDataReference(Values);
+            return new(At(ref values, 0), At(ref values, 1), At(ref values, 2), At(ref values, 3), At(ref values, 4),
+                At(ref values, 5), At(ref values, 6), At(ref values, 7), At(ref values, 8), At(ref values, 9),
+                At(ref values, 10), At(ref values, 11), At(ref values, 12), At(ref values, 13), At(ref values, 14),
+                At(ref values, 15));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector512<float> At(ref float values, int table) => Vector512.LoadUnsafe(ref values, (nuint)(table * Vector512<float>.Count));
+
+        static float[] Flatten(params ReadOnlySpan<Vector512<float>> tables)
+        {
+            var values = new float[tables.Length * Vector512<float>.Count];
+            for (int k = 0; k < tables.Length; k++) tables[k].CopyTo(values.AsSpan(k * Vector512<float>.Count));
+            return values;
+        }
+    }
 
     /// <summary>The 32-entry table's entry at each lane's position (the low 5 bits of the index).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,20 +5,18 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepGen.Kernels;
 
 /// <summary>
-/// GELU, x Phi(x), and its derivative on 16 float lanes with AVX-512, by table: for a = |x|,
+/// GELU's derivative, Phi(x) + x phi(x), on 16 float lanes with AVX-512, by table: for a = |x|,
 /// Phi(-a) = R(a) exp(-a^2/2) with R(a) = Phi(-a) e^(a^2/2), a smooth function that falls from 0.5 like
 /// 1 / (a sqrt(2 pi)). R is a degree-6 polynomial in a - center on 16 intervals whose coefficients one vpermps
 /// per coefficient picks per lane (a single-register permute: the 32-interval degree-5 version with two-register
 /// vpermi2ps took 6 % more time); the interval is bits 21-24 of a + 1 (its exponent and top two mantissa bits), so
 /// intervals are 1/4 wide below a = 1, where R needs them narrow, and 2 wide from a = 7 (R's relative error at
 /// most 5.9e-9). exp(-a^2/2) is computed from a^2 split exactly into float hi + lo, and the factor that multiplies
-/// it goes in before the power of two, so a result in the subnormals is rounded once. Within 3 ulp of the double
-/// formula rounded to float, more than 1 ulp off for about 1 in 1100 inputs (FloatErfSweepTests); where the
-/// formula's result underflows to -0 (x below about -14) this gives +0. One form over the whole range, with no
-/// division: about 22 multiply-adds and 8 permutes per 16 lanes, where the two-form version it replaced (a central
-/// polynomial and a tail in 1 / (1 + a / (2 sqrt 2))) took about 35 multiply-adds and a division, and was 5 ulp off
-/// at worst. <see cref="FloatGeluTable8"/> is the 8-lane form. The fits were made with mpmath's chebyfit
-/// (tools/float-gelu-fit.py prints them).
+/// it goes in before the power of two, so a result in the subnormals is rounded once. One form over the whole
+/// range, with no division: about 22 multiply-adds and 8 permutes per 16 lanes. GELU itself was computed this way
+/// too (within 3 ulp, more than 1 ulp off for 1 in 1200 inputs); <see cref="FloatGeluDirect"/> does it with less
+/// arithmetic and borrows the exp. <see cref="FloatGeluTable8"/> is the 8-lane form of both. The fits were made with
+/// mpmath's chebyfit (tools/float-gelu-fit.py prints them).
 /// </summary>
 internal static class FloatGeluTable
 {
@@ -77,20 +75,7 @@ internal static class FloatGeluTable
 
     // vfixupimmps responses per class of x, a nibble each from bit 0: NaN, signalling NaN, 0, 1, -inf, +inf,
     // negative, positive; 0 keeps the computed value, 3 makes it NaN
-    const int NaNAtMinusInfinity = 0x00030000, NaNAtInfinities = 0x00330000;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Gelu(Vector512<float> x)
-    {
-        var (a, r, y, k) = Parts(x);
-        // x Phi(x) = max(x, 0) - a Phi(-a) for either sign; a Phi(-a) = y (a R) 2^k, which underflows to 0
-        // beyond 15 (a is capped there), leaving x or 0. vmaxps returns its second operand, 0, for a NaN x, and
-        // the NaN comes through a Phi(-a).
-        var e = Avx512F.Scale(y * (a * r), k);
-        var result = Avx512F.Max(x, Vector512<float>.Zero) - e;
-        // NaN at -inf, as 0.5 x erfc(-x / sqrt 2) gives
-        return Avx512F.Fixup(result, x, Vector512.Create(NaNAtMinusInfinity), 0);
-    }
+    internal const int NaNAtMinusInfinity = 0x00030000, NaNAtInfinities = 0x00330000;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> GeluDerivative(Vector512<float> x)
@@ -122,6 +107,14 @@ internal static class FloatGeluTable
         r = Avx512F.FusedMultiplyAdd(r, d, At(R1, position));
         r = Avx512F.FusedMultiplyAdd(r, d, At(R0, position));
 
+        var (y, k) = ExpOfMinusHalfSquare(a);
+        return (a, r, y, k);
+    }
+
+    /// <summary>exp(-a^2/2) as y 2^k with y near 1, for a &gt;= 0 (a^2 below 2^24 / 3, so k's products are exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (Vector512<float> Y, Vector512<float> K) ExpOfMinusHalfSquare(Vector512<float> a)
+    {
         // exp(-a^2/2) = exp(-q/2) 2^k with q = a^2 + 2 k ln 2 in [-ln 2, ln 2]; a^2 = u + lo exactly
         var u = a * a;
         var lo = Avx512F.FusedMultiplySubtract(a, a, u);
@@ -134,7 +127,7 @@ internal static class FloatGeluTable
         p = MulAdd(p, q, ExpP1);
         p = MulAdd(p, q, ExpP0);
         p = MulAdd(p, q, -0.5f);
-        return (a, r, MulAdd(p, q, 1f), k);
+        return (MulAdd(p, q, 1f), k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

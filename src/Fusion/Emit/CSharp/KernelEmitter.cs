@@ -12,7 +12,8 @@ namespace DeepGen.Fusion.Emit.CSharp;
 /// past the cache when the driver says the outputs are too large for it (PointwiseBlock.Streams), then the last
 /// elements as one partial Vector256; a scalar loop does the block where no vectors are accelerated or types are
 /// mixed. Each step is its op's <see cref="PointwiseFormula"/>, expanded over the previous steps' locals; the
-/// runtime's Pw functions have an overload for every width.
+/// runtime's Pw functions have an overload for every width. Setup statements of the steps' formulas (tables to keep in
+/// registers) come once, before the loops.
 /// </summary>
 internal static class KernelEmitter
 {
@@ -41,6 +42,11 @@ internal static class KernelEmitter
         }
 
         w.Line("int i = 0;");
+        foreach (string setup in kernel.Steps.Select(s => OpTable.Get(s.Op).Formula(s.Attrs)!.CSharpSetup).OfType<string>().Distinct())
+        {
+            w.Line(setup);
+        }
+
         if (lane is { } t)
         {
             w.Line("bool stream = block.Streams;");
