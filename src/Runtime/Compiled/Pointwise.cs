@@ -179,6 +179,8 @@ internal sealed class PointwiseLayout
     {
         int offset = Offsets[k];
         int[] strides = OuterStrides[k];
+        // one outer dim (most layouts, once contiguous dims are merged): no division
+        if (Outer.Length == 1) return offset + row * strides[0];
         for (int d = Outer.Length - 1; d >= 0 && row > 0; d--)
         {
             offset += row % Outer[d] * strides[d];
@@ -247,9 +249,13 @@ public sealed class PointwiseBlock
 {
     readonly Tensor[] inputs;
     readonly Tensor[] outputs;
+    readonly Array[] inputArrays;
+    readonly Array[] outputArrays;
     readonly PointwiseLayout layout;
     readonly Array?[] scratch;
     readonly int[] inputStart;
+    readonly int[] rowOffset;
+    int seekRow = -1;
     int outputStart;
 
     internal PointwiseBlock(Tensor[] inputs, Tensor[] outputs, PointwiseLayout layout)
@@ -257,8 +263,12 @@ public sealed class PointwiseBlock
         this.inputs = inputs;
         this.outputs = outputs;
         this.layout = layout;
+        // the arrays once, not per block: a kernel takes its spans at every block, and Tensor.Data is not inlined
+        inputArrays = Array.ConvertAll(inputs, ArrayOf);
+        outputArrays = Array.ConvertAll(outputs, ArrayOf);
         scratch = new Array?[inputs.Length];
         inputStart = new int[inputs.Length];
+        rowOffset = new int[inputs.Length];
     }
 
     /// <summary>The number of elements in this block.</summary>
@@ -275,10 +285,17 @@ public sealed class PointwiseBlock
     {
         Length = length;
         outputStart = row * layout.Inner + start;
+        // a row's blocks come one after another (a streamed grid has three or more per row)
+        if (row != seekRow)
+        {
+            seekRow = row;
+            for (int k = 0; k < inputs.Length; k++) rowOffset[k] = layout.RowOffset(k, row);
+        }
+
         for (int k = 0; k < inputs.Length; k++)
         {
             int stride = layout.InnerStrides[k];
-            int first = layout.RowOffset(k, row) + start * stride;
+            int first = rowOffset[k] + start * stride;
             if (stride == 1)
             {
                 inputStart[k] = first;
@@ -310,9 +327,27 @@ public sealed class PointwiseBlock
     }
 
     /// <summary>The block's elements of input <paramref name="k"/>, whose element type is <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<T> Input<T>(int k) where T : unmanaged =>
-        inputStart[k] >= 0 ? inputs[k].Data<T>().AsSpan(inputStart[k], Length) : ((T[])scratch[k]!).AsSpan(0, Length);
+        inputStart[k] >= 0 ? As<T>(inputArrays[k]).AsSpan(inputStart[k], Length) : As<T>(scratch[k]!).AsSpan(0, Length);
 
     /// <summary>The block's elements of output <paramref name="k"/>.</summary>
-    public Span<T> Output<T>(int k) where T : unmanaged => outputs[k].Data<T>().AsSpan(outputStart, Length);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<T> Output<T>(int k) where T : unmanaged => As<T>(outputArrays[k]).AsSpan(outputStart, Length);
+
+    // a type compare the JIT inlines, where a cast to T[] calls a helper: a kernel takes its spans at every block
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static T[] As<T>(Array array) where T : unmanaged =>
+        array.GetType() == typeof(T[]) ? Unsafe.As<T[]>(array) : throw WrongType(array, typeof(T));
+
+    static InvalidCastException WrongType(Array array, Type wanted) =>
+        new($"a fused kernel asked for its {array.GetType().Name} operand as {wanted.Name}[] (a bug in the generated code)");
+
+    static Array ArrayOf(Tensor t) => t.DType switch
+    {
+        DType.Float32 => t.Data<float>(),
+        DType.Float64 => t.Data<double>(),
+        DType.Int64 => t.Data<long>(),
+        _ => t.Data<bool>(),
+    };
 }
