@@ -53,6 +53,15 @@ internal static class CrossEntropyRowsFloat
         float tail = 0;
         int j = 0;
         for (; j + W <= n; j += W) sums += FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax);
+        if (j < n && n >= W)
+        {
+            // the last W elements, counting only the lanes past j: one vector exp instead of one per element
+            var last = FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)(n - W)) - vmax);
+            var fresh = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(j - (n - W))).AsSingle();
+            sums += last & fresh;
+            j = n;
+        }
+
         for (; j < n; j++) tail += FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max);
         return max + Math.Log(Vector512.Sum(sums) + tail);
     }
@@ -64,9 +73,11 @@ internal static class CrossEntropyRowsFloat
         var m = Vector512.Create(float.NegativeInfinity);
         int j = 0;
         for (; j + W <= n; j += W) m = Vector512.Max(m, Vector512.LoadUnsafe(ref x, (nuint)j));
+        // the last W elements again, those before j included: a maximum does not mind
+        if (j < n && n >= W) m = Vector512.Max(m, Vector512.LoadUnsafe(ref x, (nuint)(n - W)));
         float max = float.NegativeInfinity;
         for (int i = 0; i < W; i++) max = MathF.Max(max, m.GetElement(i));
-        for (; j < n; j++) max = MathF.Max(max, Unsafe.Add(ref x, j));
+        for (; j < n && n < W; j++) max = MathF.Max(max, Unsafe.Add(ref x, j));
         return max;
     }
 
@@ -143,7 +154,9 @@ internal static class CrossEntropyRowsFloat
             return;
         }
         for (; j + W <= n; j += W) (FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax - vlogSum) * vf).Store(gx + j);
-        for (; j < n; j++) gx[j] = FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max - logSum) * factor;
+        // the last W elements, overlapping the ones just written with the same values
+        if (j < n && n >= W) (FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)(n - W)) - vmax - vlogSum) * vf).Store(gx + n - W);
+        else for (; j < n; j++) gx[j] = FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max - logSum) * factor;
         gx[target] -= factor;
     }
 
