@@ -75,13 +75,8 @@ internal static class AttentionRows
     {
         int n = x.Length, j = 0;
         ref float r = ref MemoryMarshal.GetReference(x);
-        var vmax = Vector512.Create(float.NegativeInfinity);
-        for (; j + W <= n; j += W) vmax = Vector512.Max(vmax, Vector512.LoadUnsafe(ref r, (nuint)j));
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < W; i++) max = MathF.Max(max, vmax.GetElement(i));
-        for (; j < n; j++) max = MathF.Max(max, x[j]);
-
-        vmax = Vector512.Create(max);
+        float max = RowMax.Of(ref r, n);
+        var vmax = Vector512.Create(max);
         var sums = Vector512<float>.Zero;
         float tail = 0;
         for (j = 0; j + W <= n; j += W)

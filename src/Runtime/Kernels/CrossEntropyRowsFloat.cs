@@ -30,7 +30,7 @@ internal static class CrossEntropyRowsFloat
             for (int i = first; i < end; i++)
             {
                 ref float row = ref x[offX + i * c];
-                rowMax[i] = Max(ref row, c);
+                rowMax[i] = RowMax.Of(ref row, c);
                 lse[i] = LogSumExp(ref row, c, rowMax[i]);
                 long t = loss.Targets[i];
                 if (t != loss.IgnoreIndex) losses[i] = loss.WeightOf(t) * (lse[i] - Unsafe.Add(ref row, (int)t));
@@ -64,21 +64,6 @@ internal static class CrossEntropyRowsFloat
 
         for (; j < n; j++) tail += FloatExp.OfNonPositive(Unsafe.Add(ref x, j) - max);
         return max + Math.Log(Vector512.Sum(sums) + tail);
-    }
-
-    /// <summary>The row's maximum; NaN if the row holds one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static float Max(ref float x, int n)
-    {
-        var m = Vector512.Create(float.NegativeInfinity);
-        int j = 0;
-        for (; j + W <= n; j += W) m = Vector512.Max(m, Vector512.LoadUnsafe(ref x, (nuint)j));
-        // the last W elements again, those before j included: a maximum does not mind
-        if (j < n && n >= W) m = Vector512.Max(m, Vector512.LoadUnsafe(ref x, (nuint)(n - W)));
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < W; i++) max = MathF.Max(max, m.GetElement(i));
-        for (; j < n && n < W; j++) max = MathF.Max(max, Unsafe.Add(ref x, j));
-        return max;
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ internal static class SoftmaxRowsFloat
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Row(ref float x, ref float y, int n, bool log)
     {
-        float max = Max(ref x, n);
+        // NaN if the row holds one, so the row's softmax is NaN, as PyTorch's
+        float max = RowMax.Of(ref x, n);
         var vmax = Vector512.Create(max);
         var sums = Vector512<float>.Zero;
         float tail = 0;
@@ -56,18 +57,6 @@ internal static class SoftmaxRowsFloat
         var vscale = Vector512.Create(scale);
         for (j = 0; j + W <= n; j += W) (Vector512.LoadUnsafe(ref y, (nuint)j) * vscale).StoreUnsafe(ref y, (nuint)j);
         for (; j < n; j++) Unsafe.Add(ref y, j) *= scale;
-    }
-
-    /// <summary>The row's maximum; NaN if the row holds one (so the row's softmax is NaN, as PyTorch's).</summary>
-    static float Max(ref float x, int n)
-    {
-        var m = Vector512.Create(float.NegativeInfinity);
-        int j = 0;
-        for (; j + W <= n; j += W) m = Vector512.Max(m, Vector512.LoadUnsafe(ref x, (nuint)j));
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < W; i++) max = MathF.Max(max, m.GetElement(i));
-        for (; j < n; j++) max = MathF.Max(max, Unsafe.Add(ref x, j));
-        return max;
     }
 
     /// <summary>Softmax: gx = y * (g - sum(g * y)); log-softmax: gx = g - exp(y) * sum(g), per row.</summary>
