@@ -152,6 +152,14 @@ internal static class Workloads
             ClearGrads(lg);
             F.CrossEntropy(lg, targets).Backward();
         }));
+        // as the peer measures it: each step in a dispose scope, whose end frees the gradient too (the peer's
+        // autograd.grad returns it into the scope; a leaf's .Grad stays out of scopes, so it is disposed here)
+        Harness.EmitMs("xent.scoped.fwdbwd", h.Time(Harness.Scoped(() =>
+        {
+            F.CrossEntropy(lg, targets).Backward();
+            lg.Grad!.Dispose();
+            lg.Grad = null;
+        })));
     }
 
     static void Mlp(Harness h)
