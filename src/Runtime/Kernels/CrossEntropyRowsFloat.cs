@@ -52,7 +52,13 @@ internal static class CrossEntropyRowsFloat
         var sums = Vector512<float>.Zero;
         float tail = 0;
         int j = 0;
-        for (; j + W <= n; j += W) sums += FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax);
+        for (; j + W <= n; j += W)
+        {
+            // the next rows, while this one (in the cache since the max pass) keeps the arithmetic busy
+            Prefetch.Ahead(ref Unsafe.Add(ref x, j));
+            sums += FloatExp.OfNonPositive(Vector512.LoadUnsafe(ref x, (nuint)j) - vmax);
+        }
+
         if (j < n && n >= W)
         {
             // the last W elements, counting only the lanes past j: one vector exp instead of one per element

@@ -8,7 +8,9 @@ namespace DeepGen.Kernels;
 /// (GELU) loads too slowly for the hardware prefetcher to keep memory busy: asking for each input a page ahead
 /// took the compiled gelu(x * a + b) on 16M floats from 5.0 to 3.5 ms (5 alternating rounds); cheap kernels (an
 /// add, a multiply-add) neither gained nor lost. The eager elementwise loops did not gain from it (4 alternating
-/// runs), so they do not ask.
+/// runs), so they do not ask. Cross-entropy's exp-sum pass asks for the rows after the one it sums (xent.fwd on
+/// [8192, 1000] 0.97 -> 0.86 ms, 3 alternating rounds); softmax's forward and cross-entropy's backward, which also
+/// write a row each, did not gain.
 /// </summary>
 internal static class Prefetch
 {
