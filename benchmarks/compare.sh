@@ -110,13 +110,13 @@ def counterpart(name):
     """The peer's figure a DeepGen-only compiled figure is compared with (None: none)."""
     if name.startswith("process.peak_rss.") and name.endswith(".compiled"):
         return name[: -len(".compiled")]
-    # the peer runs its eltwise figures in a dispose scope per call, so DeepGen's scoped figures match them too
+    # the peer runs every figure in a dispose scope per call, so DeepGen's scoped figures match them too
     plain = name.replace(".scoped.", ".")
     if ".compiled." in plain:
         for peer in (plain.replace(".compiled.", ".sdpa."), plain.replace(".compiled.", ".")):
             if peer in values["peer"]:
                 return peer
-    if plain != name and plain in values["peer"] and name.startswith("eltwise."):
+    if plain != name and plain in values["peer"]:
         return plain
     return None
 
