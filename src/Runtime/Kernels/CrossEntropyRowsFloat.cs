@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace DeepGen.Kernels;
 
@@ -117,7 +116,7 @@ internal static class CrossEntropyRowsFloat
                 float factor = (float)(scale[i] * loss.WeightOf(t));
                 BackwardRow(ref x[offX + i * c], row, c, (int)t, loss.RowMax[i], loss.Lse[i], factor, streaming);
             }
-            if (streaming && Sse.IsSupported) Sse.StoreFence(); // non-temporal stores are weakly ordered: make them visible before the chunk counts as done
+            if (streaming) StreamingStore.Fence(); // non-temporal stores are weakly ordered: make them visible before the chunk counts as done
         }
     }
 
@@ -139,7 +138,7 @@ internal static class CrossEntropyRowsFloat
             // the target's -factor goes into the vector that holds it: writing it afterwards would read back a streamed line
             var vt = Vector512.Create(target);
             GradientAt(ref x, 0, vmax, vlogSum, vf, vt).Store(gx);
-            j = (int)((64 - ((nuint)gx & 63)) & 63) / sizeof(float); // gx holds floats, so it is 4-byte aligned
+            j = StreamingStore.ElementsBeforeLine(ref *gx);
             for (; j + W <= n; j += W) GradientAt(ref x, j, vmax, vlogSum, vf, vt).StoreAlignedNonTemporal(gx + j);
             if (j < n) GradientAt(ref x, n - W, vmax, vlogSum, vf, vt).Store(gx + n - W);
             return;
